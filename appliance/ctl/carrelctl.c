@@ -1,0 +1,60 @@
+/* carrelctl: the security officer's and administrator's command line.
+ * Each verb group lives in its own ctl-*.c; this file only dispatches. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "appliance/ctl/verbs.h"
+#include "lib/log.h"
+
+#ifndef CARREL_VERSION
+#define CARREL_VERSION "0.1"
+#endif
+
+static const struct {
+        const char *name;
+        int enabled;
+        int implemented;
+} components[] = {
+        { "tpm-custody", CONFIG_TPM_CUSTODY, 0 },
+        { "kmod", CONFIG_KMOD, 0 },
+        { "recorder", CONFIG_RECORDER, 0 },
+        { "circulation", CONFIG_CIRCULATION, 0 },
+        { "hub", CONFIG_HUB, 0 },
+        { "desk-client", CONFIG_DESK_CLIENT, 0 },
+};
+
+static int verb_version(int argc, char *argv[])
+{
+        printf("carrelctl %s\n", CARREL_VERSION);
+        return 0;
+}
+
+/* What this build contains: every Kconfig component, whether it is switched
+ * on, and whether it exists yet. */
+static int verb_components(int argc, char *argv[])
+{
+        printf("%-14s %-9s %s\n", "COMPONENT", "CONFIG", "STATE");
+        for (size_t i = 0; i < ELEMENTSOF(components); i++)
+                printf("%-14s %-9s %s\n", components[i].name, components[i].enabled ? "on" : "off",
+                       !components[i].enabled      ? "-"
+                       : components[i].implemented ? "built"
+                                                   : "not built yet");
+        return 0;
+}
+
+static const Verb verbs[] = {
+        { "version", 1, 1, verb_version, "print the version" },
+        { "components", 1, 1, verb_components, "list the components of this build" },
+};
+
+int main(int argc, char *argv[])
+{
+        int r;
+
+        log_set_ident("carrelctl");
+        (void)log_parse_environment();
+
+        r = verbs_dispatch("carrelctl", verbs, ELEMENTSOF(verbs), argc - 1, argv + 1);
+        return r < 0 ? 1 : 0;
+}

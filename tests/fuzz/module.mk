@@ -1,0 +1,2 @@
+# libFuzzer targets; `make check` replays each seed corpus.
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-conf-parser,,carrel,))
