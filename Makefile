@@ -26,6 +26,8 @@ V ?= 0
 export KCONFIG_CONFIG := $(O)/.config
 CONFIG_HEADER := $(O)/include/carrel-config.h
 CONFIG_MK := $(O)/config.mk
+# Touched once scripts/install-deps found every Debian package present.
+DEPS_STAMP := $(O)/.deps-ok
 DEFCONFIG ?= configs/defconfig
 
 include mk/config.mk

@@ -96,11 +96,15 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
         return 1;
 }
 
-int config_parse_text(const char *name, const char *text, size_t size, ConfigHandler handler,
-                      void *userdata, ConfigError *err)
+int config_parse_text(const char *name, const char *text, size_t size, ConfigHandler handler, void *userdata,
+                      ConfigError *err)
 {
         ParseState s = {
-                .text = text, .size = size, .handler = handler, .userdata = userdata, .err = err,
+                .text = text,
+                .size = size,
+                .handler = handler,
+                .userdata = userdata,
+                .err = err,
         };
         int ir;
 

@@ -38,16 +38,16 @@ typedef int (*ConfigHandler)(void *userdata, const char *section, const char *ke
 /* Parse a file or an in-memory text (name is used in errors). Returns 0, or
  * a negative errno with *err filled (line, message). */
 int config_parse_file(const char *path, ConfigHandler handler, void *userdata, ConfigError *err);
-int config_parse_text(const char *name, const char *text, size_t size, ConfigHandler handler,
-                      void *userdata, ConfigError *err);
+int config_parse_text(const char *name, const char *text, size_t size, ConfigHandler handler, void *userdata,
+                      ConfigError *err);
 
 /* Typed value parsers for tables. Each parses value into *data and returns
  * 0, or a negative errno with err set at line. */
 typedef int (*ConfigValueParser)(const char *value, void *data, unsigned line, ConfigError *err);
-int config_value_bool(const char *value, void *data, unsigned line, ConfigError *err);      /* bool */
-int config_value_uint64(const char *value, void *data, unsigned line, ConfigError *err);    /* uint64_t */
-int config_value_duration(const char *value, void *data, unsigned line, ConfigError *err);  /* usec_t */
-int config_value_string(const char *value, void *data, unsigned line, ConfigError *err);    /* char *, strdup */
+int config_value_bool(const char *value, void *data, unsigned line, ConfigError *err); /* bool */
+int config_value_uint64(const char *value, void *data, unsigned line, ConfigError *err); /* uint64_t */
+int config_value_duration(const char *value, void *data, unsigned line, ConfigError *err); /* usec_t */
+int config_value_string(const char *value, void *data, unsigned line, ConfigError *err); /* char *, strdup */
 
 typedef struct ConfigTableItem {
         const char *section;

@@ -138,7 +138,8 @@ int db_schema_version(sqlite3 *db)
         r = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
         if (r < 0)
                 return r;
-        r = errno_from_sqlite(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version;", -1, &st, NULL));
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version;", -1, &st, NULL));
         if (r < 0)
                 return r;
         r = db_step(st);
@@ -158,7 +159,8 @@ static int migration_apply(sqlite3 *db, const DbMigration *m)
         r = db_exec(db, m->sql);
         if (r < 0)
                 goto fail;
-        r = errno_from_sqlite(sqlite3_prepare_v2(db, "INSERT INTO schema_version (version) VALUES (?);", -1, &st, NULL));
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(db, "INSERT INTO schema_version (version) VALUES (?);", -1, &st, NULL));
         if (r < 0)
                 goto fail;
         sqlite3_bind_int(st, 1, m->version);

@@ -13,7 +13,7 @@
 #include "lib/macro.h"
 
 typedef enum LogTarget {
-        LOG_TARGET_AUTO,    /* journal if stderr is our journal stream, else stderr */
+        LOG_TARGET_AUTO, /* journal if stderr is our journal stream, else stderr */
         LOG_TARGET_STDERR,
         LOG_TARGET_JOURNAL,
         LOG_TARGET_NULL,
@@ -44,12 +44,12 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 int log_internalv(int level, int error, const char *file, int line, const char *func,
                   const char *const *fields, const char *format, va_list ap) _printf_(7, 0);
 
-#define log_full_errno(level, error, ...)                                                               \
-        ({                                                                                              \
-                int _level_ = (level), _e_ = (error);                                                   \
-                _level_ <= log_get_max_level()                                                          \
-                        ? log_internal(_level_, _e_, __FILE__, __LINE__, __func__, NULL, __VA_ARGS__)  \
-                        : (_e_ < 0 ? _e_ : -_e_);                                                       \
+#define log_full_errno(level, error, ...)                                                             \
+        ({                                                                                            \
+                int _level_ = (level), _e_ = (error);                                                 \
+                _level_ <= log_get_max_level()                                                        \
+                        ? log_internal(_level_, _e_, __FILE__, __LINE__, __func__, NULL, __VA_ARGS__) \
+                        : (_e_ < 0 ? _e_ : -_e_);                                                     \
         })
 #define log_full(level, ...) (void)log_full_errno(level, 0, __VA_ARGS__)
 

@@ -21,29 +21,29 @@
 
 /* Take ownership of *ptr: return its value and leave NULL behind, so that a
  * _cleanup_ handler on the old name does nothing. */
-#define TAKE_PTR(ptr)                                                                                   \
-        ({                                                                                              \
-                __typeof__(ptr) *_pptr_ = &(ptr);                                                       \
-                __typeof__(ptr) _ptr_ = *_pptr_;                                                        \
-                *_pptr_ = NULL;                                                                         \
-                _ptr_;                                                                                  \
+#define TAKE_PTR(ptr)                             \
+        ({                                        \
+                __typeof__(ptr) *_pptr_ = &(ptr); \
+                __typeof__(ptr) _ptr_ = *_pptr_;  \
+                *_pptr_ = NULL;                   \
+                _ptr_;                            \
         })
 
 /* The same for file descriptors, which use -EBADF as "none". */
-#define TAKE_FD(fd)                                                                                     \
-        ({                                                                                              \
-                int *_pfd_ = &(fd);                                                                     \
-                int _fd_ = *_pfd_;                                                                      \
-                *_pfd_ = -EBADF;                                                                        \
-                _fd_;                                                                                   \
+#define TAKE_FD(fd)                 \
+        ({                          \
+                int *_pfd_ = &(fd); \
+                int _fd_ = *_pfd_;  \
+                *_pfd_ = -EBADF;    \
+                _fd_;               \
         })
 
 /* Define NAME##p(type *p), calling func(*p) when *p is not NULL. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                         \
-        static inline void func##p(type *p)                                                             \
-        {                                                                                               \
-                if (*p)                                                                                 \
-                        func(*p);                                                                       \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p)     \
+        {                                       \
+                if (*p)                         \
+                        func(*p);               \
         }
 
 static inline void freep(void *p)
@@ -76,16 +76,16 @@ static inline int negative_errno(void)
         return errno > 0 ? -errno : -EIO;
 }
 
-#define RET_NERRNO(expr)                                                                                \
-        ({                                                                                              \
-                __typeof__(expr) _r_ = (expr);                                                          \
-                _r_ < 0 ? negative_errno() : (int)_r_;                                                  \
+#define RET_NERRNO(expr)                               \
+        ({                                             \
+                __typeof__(expr) _r_ = (expr);         \
+                _r_ < 0 ? negative_errno() : (int)_r_; \
         })
 
-#define assert_return(expr, r)                                                                          \
-        do {                                                                                            \
-                if (_unlikely_(!(expr)))                                                                \
-                        return (r);                                                                     \
+#define assert_return(expr, r)           \
+        do {                             \
+                if (_unlikely_(!(expr))) \
+                        return (r);      \
         } while (0)
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

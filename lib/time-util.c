@@ -14,13 +14,27 @@ static const struct {
         usec_t usec;
 } units[] = {
         /* Longest suffixes first so that "min" is not read as "m" + "in". */
-        { "months", USEC_PER_MONTH }, { "month", USEC_PER_MONTH }, { "years", USEC_PER_YEAR },
-        { "year", USEC_PER_YEAR },    { "weeks", USEC_PER_WEEK },   { "week", USEC_PER_WEEK },
-        { "days", USEC_PER_DAY },     { "day", USEC_PER_DAY },      { "hours", USEC_PER_HOUR },
-        { "hour", USEC_PER_HOUR },    { "hr", USEC_PER_HOUR },      { "min", USEC_PER_MINUTE },
-        { "sec", USEC_PER_SEC },      { "ms", 1000 },               { "us", 1 },
-        { "M", USEC_PER_MONTH },      { "y", USEC_PER_YEAR },       { "w", USEC_PER_WEEK },
-        { "d", USEC_PER_DAY },        { "h", USEC_PER_HOUR },       { "m", USEC_PER_MINUTE },
+        { "months", USEC_PER_MONTH },
+        { "month", USEC_PER_MONTH },
+        { "years", USEC_PER_YEAR },
+        { "year", USEC_PER_YEAR },
+        { "weeks", USEC_PER_WEEK },
+        { "week", USEC_PER_WEEK },
+        { "days", USEC_PER_DAY },
+        { "day", USEC_PER_DAY },
+        { "hours", USEC_PER_HOUR },
+        { "hour", USEC_PER_HOUR },
+        { "hr", USEC_PER_HOUR },
+        { "min", USEC_PER_MINUTE },
+        { "sec", USEC_PER_SEC },
+        { "ms", 1000 },
+        { "us", 1 },
+        { "M", USEC_PER_MONTH },
+        { "y", USEC_PER_YEAR },
+        { "w", USEC_PER_WEEK },
+        { "d", USEC_PER_DAY },
+        { "h", USEC_PER_HOUR },
+        { "m", USEC_PER_MINUTE },
         { "s", USEC_PER_SEC },
 };
 
@@ -54,7 +68,8 @@ int parse_duration(const char *s, usec_t *ret_usec)
                         size_t i;
                         for (i = 0; i < ELEMENTSOF(units); i++) {
                                 size_t len = strlen(units[i].suffix);
-                                if (strncmp(s, units[i].suffix, len) == 0 && !isalpha((unsigned char)s[len])) {
+                                if (strncmp(s, units[i].suffix, len) == 0 &&
+                                    !isalpha((unsigned char)s[len])) {
                                         mult = units[i].usec;
                                         s += len;
                                         break;
@@ -84,9 +99,15 @@ const char *format_duration(char *buf, size_t size, usec_t usec)
                 const char *suffix;
                 usec_t usec;
         } fmt[] = {
-                { "y", USEC_PER_YEAR }, { "month", USEC_PER_MONTH }, { "w", USEC_PER_WEEK },
-                { "d", USEC_PER_DAY },  { "h", USEC_PER_HOUR },      { "min", USEC_PER_MINUTE },
-                { "s", USEC_PER_SEC },  { "ms", 1000 },              { "us", 1 },
+                { "y", USEC_PER_YEAR },
+                { "month", USEC_PER_MONTH },
+                { "w", USEC_PER_WEEK },
+                { "d", USEC_PER_DAY },
+                { "h", USEC_PER_HOUR },
+                { "min", USEC_PER_MINUTE },
+                { "s", USEC_PER_SEC },
+                { "ms", 1000 },
+                { "us", 1 },
         };
         size_t len = 0;
 

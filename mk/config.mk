@@ -2,9 +2,10 @@
 # the header and make fragment are regenerated whenever it or a Kconfig changes.
 
 KCONFIG_FILES := Kconfig $(shell find . -path ./$(O) -prune -o -name Kconfig -print)
-KCONFIG_GOALS := defconfig olddefconfig menuconfig savedefconfig %_defconfig
+KCONFIG_GOALS := defconfig olddefconfig menuconfig savedefconfig setconfig %_defconfig
 
-$(KCONFIG_CONFIG):
+# kconfiglib itself is a Debian package: install dependencies first.
+$(KCONFIG_CONFIG): | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(PYTHON) scripts/kconfig.py defconfig $(DEFCONFIG)
 
@@ -17,7 +18,7 @@ include $(CONFIG_MK)
 endif
 
 .PHONY: defconfig olddefconfig menuconfig savedefconfig
-defconfig:
+defconfig: | $(DEPS_STAMP)
 	@mkdir -p $(O)
 	$(PYTHON) scripts/kconfig.py defconfig $(DEFCONFIG)
 
@@ -26,7 +27,7 @@ defconfig:
 	@mkdir -p $(O)
 	$(PYTHON) scripts/kconfig.py defconfig $<
 
-olddefconfig:
+olddefconfig: | $(DEPS_STAMP)
 	@mkdir -p $(O)
 	$(PYTHON) scripts/kconfig.py olddefconfig
 
@@ -36,3 +37,8 @@ menuconfig:
 
 savedefconfig:
 	$(PYTHON) scripts/kconfig.py savedefconfig $(O)/defconfig
+
+# `make setconfig SET="HUB=n RECORDER=n"`: what menuconfig does, scripted.
+.PHONY: setconfig
+setconfig: $(KCONFIG_CONFIG)
+	$(PYTHON) scripts/kconfig.py set $(SET)

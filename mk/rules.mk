@@ -72,7 +72,7 @@ $(call _carrel_link,$(B)/$(1),$(1).c $(2),$(3),$(4),$(5))
 BENCHES += $(B)/$(1)
 endef
 
-DEPS_STAMP := $(O)/.deps-ok
+
 $(DEPS_STAMP): scripts/install-deps $(wildcard scripts/deps/*.txt)
 	@mkdir -p $(@D)
 	$(Q)scripts/install-deps --if-missing

@@ -5,6 +5,7 @@
   kconfig.py olddefconfig     refresh $KCONFIG_CONFIG, new symbols at default
   kconfig.py menuconfig       interactive editor
   kconfig.py savedefconfig F  write the minimal defconfig of the current config
+  kconfig.py set SYM=y|n ...  change symbols as menuconfig would, then save
   kconfig.py generate H MK    write the C header (every bool CONFIG_X as 0/1)
                               and the make fragment (CONFIG_X := y/n)
 
@@ -73,6 +74,15 @@ def main(argv):
     elif cmd == "savedefconfig" and len(argv) == 3:
         kconf.load_config(config_path())
         print(kconf.write_min_config(argv[2]))
+    elif cmd == "set" and len(argv) >= 3:
+        kconf.load_config(config_path())
+        for assignment in argv[2:]:
+            name, _, value = assignment.partition("=")
+            sym = kconf.syms.get(name.removeprefix("CONFIG_"))
+            if sym is None or not sym.set_value(value) or sym.str_value != value:
+                print("kconfig: cannot set %s" % assignment, file=sys.stderr)
+                return 1
+        print(kconf.write_config(config_path()))
     elif cmd == "menuconfig":
         import menuconfig
         menuconfig.menuconfig(kconf)

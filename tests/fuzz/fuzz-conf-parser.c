@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         for (size_t i = 0; i < size; i++)
                 lines += data[i] == '\n';
-        if (config_parse_text("fuzz", (const char *)data, size, every_parser, &v, &err) < 0 && err.line > lines)
+        if (config_parse_text("fuzz", (const char *)data, size, every_parser, &v, &err) < 0 &&
+            err.line > lines)
                 abort();
         free(v.s);
         return 0;

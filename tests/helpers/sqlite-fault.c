@@ -195,12 +195,25 @@ int sqlite_fault_install(void)
         fault_vfs.pNext = NULL;
 
         fault_io = (sqlite3_io_methods){
-                .iVersion = 3, .xClose = f_close, .xRead = f_read, .xWrite = f_write,
-                .xTruncate = f_truncate, .xSync = f_sync, .xFileSize = f_size, .xLock = f_lock,
-                .xUnlock = f_unlock, .xCheckReservedLock = f_check_lock, .xFileControl = f_fcntl,
-                .xSectorSize = f_sector, .xDeviceCharacteristics = f_devchar, .xShmMap = f_shm_map,
-                .xShmLock = f_shm_lock, .xShmBarrier = f_shm_barrier, .xShmUnmap = f_shm_unmap,
-                .xFetch = f_fetch, .xUnfetch = f_unfetch,
+                .iVersion = 3,
+                .xClose = f_close,
+                .xRead = f_read,
+                .xWrite = f_write,
+                .xTruncate = f_truncate,
+                .xSync = f_sync,
+                .xFileSize = f_size,
+                .xLock = f_lock,
+                .xUnlock = f_unlock,
+                .xCheckReservedLock = f_check_lock,
+                .xFileControl = f_fcntl,
+                .xSectorSize = f_sector,
+                .xDeviceCharacteristics = f_devchar,
+                .xShmMap = f_shm_map,
+                .xShmLock = f_shm_lock,
+                .xShmBarrier = f_shm_barrier,
+                .xShmUnmap = f_shm_unmap,
+                .xFetch = f_fetch,
+                .xUnfetch = f_unfetch,
         };
         return sqlite3_vfs_register(&fault_vfs, 1) == SQLITE_OK ? 0 : -EIO;
 }

@@ -17,7 +17,7 @@
 
 typedef enum SqliteFaultKind {
         SQLITE_FAULT_NONE,
-        SQLITE_FAULT_WRITE,  /* xWrite, xSync and xTruncate on every file */
+        SQLITE_FAULT_WRITE, /* xWrite, xSync and xTruncate on every file */
         SQLITE_FAULT_MALLOC, /* every SQLite allocation */
 } SqliteFaultKind;
 

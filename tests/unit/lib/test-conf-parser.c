@@ -125,7 +125,8 @@ static void test_handler_error_stops(void **state)
 {
         ConfigError err;
         const char *text = "[a]\nx = 1\nx = 2\nbroken line\n";
-        assert_int_equal(config_parse_text("h.conf", text, strlen(text), refuse_second, NULL, &err), -EEXIST);
+        assert_int_equal(config_parse_text("h.conf", text, strlen(text), refuse_second, NULL, &err),
+                         -EEXIST);
         assert_int_equal(err.line, 3);
         assert_string_equal(err.message, "duplicate x");
 }

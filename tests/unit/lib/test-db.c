@@ -112,12 +112,16 @@ static void fault_loop(SqliteFaultKind kind)
                 v = db_schema_version(db);
                 assert_true(v >= 0 && v <= 3);
                 if (v >= 1)
-                        assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='item';"), 1);
+                        assert_int_equal(
+                                query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='item';"), 1);
                 if (v >= 2)
-                        assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='loan';"), 1);
+                        assert_int_equal(
+                                query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='loan';"), 1);
                 else
-                        assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='loan';"), 0);
-                assert_int_equal(query_int(db, "SELECT integrity_check = 'ok' FROM pragma_integrity_check;"), 1);
+                        assert_int_equal(
+                                query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='loan';"), 0);
+                assert_int_equal(query_int(db, "SELECT integrity_check = 'ok' FROM pragma_integrity_check;"),
+                                 1);
                 /* Recovery: the next migrate completes. */
                 assert_int_equal(db_migrate(db, migrations, 3), 3);
                 db_close(db);
@@ -178,7 +182,9 @@ static void test_not_a_database(void **state)
 {
         _cleanup_db_ sqlite3 *db = NULL;
         FILE *f = fopen(path, "w");
-        fputs("this is certainly not an SQLite file, it is much too plain for that. ..........................", f);
+        fputs("this is certainly not an SQLite file, it is much too plain for that. "
+              "..........................",
+              f);
         fclose(f);
         assert_int_equal(db_open(path, 0, &db), -EUCLEAN);
 }

@@ -49,7 +49,8 @@ static void test_format(void **state)
 {
         char buf[64];
         assert_string_equal(format_duration(buf, sizeof buf, 30 * USEC_PER_DAY), "4w 2d");
-        assert_string_equal(format_duration(buf, sizeof buf, USEC_PER_HOUR + 30 * USEC_PER_MINUTE), "1h 30min");
+        assert_string_equal(format_duration(buf, sizeof buf, USEC_PER_HOUR + 30 * USEC_PER_MINUTE),
+                            "1h 30min");
         assert_string_equal(format_duration(buf, sizeof buf, 0), "0");
         /* Round trip */
         usec_t v;
