@@ -41,3 +41,25 @@ done_testing() {
 	echo "1..$TEST_NUM"
 	((TEST_FAILED == 0))
 }
+
+# secret_leaks HEX PATH...: succeed (exit 0) if the secret given in hex
+# appears in any file under the PATHs: as raw bytes, or as hex in either case.
+# Use as: check_fails "no key in logs or files" secret_leaks "$key_hex" "$dir" "$log"
+secret_leaks() {
+	/usr/bin/python3 - "$@" <<'PY'
+import os, sys
+secret = bytes.fromhex(sys.argv[1])
+needles = [secret, secret.hex().encode(), secret.hex().upper().encode()]
+for top in sys.argv[2:]:
+    paths = [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
+    for p in paths:
+        try:
+            data = open(p, "rb").read()
+        except OSError:
+            continue
+        if any(n in data for n in needles):
+            print("# secret found in " + p)
+            sys.exit(0)
+sys.exit(1)
+PY
+}
