@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/ctl/ctl-grant.h"
 #include "appliance/ctl/ctl-policy.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
@@ -48,6 +49,7 @@ static const Verb verbs[] = {
         { "version", 1, 1, verb_version, "print the version" },
         { "components", 1, 1, verb_components, "list the components of this build" },
         { "policy", 2, -1, verb_policy, "check, explain and show the GDPR policy" },
+        { "grant", 2, -1, verb_grant, "request, approve, deny, revoke and list access grants" },
 };
 
 int main(int argc, char *argv[])
