@@ -1,0 +1,4 @@
+# Unit tests for policy/, one per module.
+POLICY_TEST_LIBS := testutil testhelpers policy carrel
+$(eval $(call carrel_test,tests/unit/policy/test-policy-decide,,$(POLICY_TEST_LIBS),))
+$(eval $(call carrel_test,tests/unit/policy/test-policy-parse,,$(POLICY_TEST_LIBS),))
