@@ -130,14 +130,16 @@ static int prepare(GrantStore *s, const char *sql, sqlite3_stmt **ret)
         return errno_from_sqlite(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
 }
 
-static int audit_add(GrantStore *s, usec_t now, int64_t id, const char *event, const char *actor, const char *role,
-                     const char *outcome)
+static int audit_add(GrantStore *s, usec_t now, int64_t id, const char *event, const char *actor,
+                     const char *role, const char *outcome)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = prepare(s, "INSERT INTO grant_audit (at, grant_id, event, actor, role, outcome) VALUES (?,?,?,?,?,?);",
-                    &st);
+        r = prepare(
+                s,
+                "INSERT INTO grant_audit (at, grant_id, event, actor, role, outcome) VALUES (?,?,?,?,?,?);",
+                &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
@@ -153,8 +155,8 @@ static int audit_add(GrantStore *s, usec_t now, int64_t id, const char *event, c
 
 /* Inside a transaction: record a refused attempt, commit that record (and
  * nothing else: nothing else was changed), and return the refusal. */
-static int refuse(GrantStore *s, usec_t now, int64_t id, const char *event, const GrantActor *a, const char *why,
-                  int error)
+static int refuse(GrantStore *s, usec_t now, int64_t id, const char *event, const GrantActor *a,
+                  const char *why, int error)
 {
         int r;
 
@@ -174,8 +176,8 @@ static void text_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
         snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-#define GRANT_COLUMNS                                                                                   \
-        "id, kind, scope, requester, requester_role, ticket, state, duration, requested_at, "           \
+#define GRANT_COLUMNS                                                                         \
+        "id, kind, scope, requester, requester_role, ticket, state, duration, requested_at, " \
         "pending_until, decided_by, decided_at, expires_at, closed_by, closed_at"
 
 static int grant_from_row(sqlite3_stmt *st, Grant *ret)
@@ -249,7 +251,9 @@ static int expire_locked(GrantStore *s, usec_t now)
 
                 for (int i = 0; i < n; i++) {
                         upd = NULL;
-                        r = prepare(s, "UPDATE grants SET state = 'expired', closed_by = 'system', closed_at = ? WHERE id = ?;",
+                        r = prepare(s,
+                                    "UPDATE grants SET state = 'expired', closed_by = 'system', closed_at = "
+                                    "? WHERE id = ?;",
                                     &upd);
                         if (r < 0)
                                 return r;
@@ -313,8 +317,8 @@ int grant_request(GrantStore *s, const Policy *p, const GrantActor *requester, c
 
         assert_return(s && p && ret_id, -EINVAL);
         if (!actor_valid(requester) || !opaque_id_valid(kind, POLICY_NAME_MAX, "_-") ||
-            !opaque_id_valid(scope, POLICY_NAME_MAX, "_-") || !opaque_id_valid(ticket, GRANT_TICKET_MAX, "._:/#-") ||
-            duration == 0)
+            !opaque_id_valid(scope, POLICY_NAME_MAX, "_-") ||
+            !opaque_id_valid(ticket, GRANT_TICKET_MAX, "._:/#-") || duration == 0)
                 return -EINVAL;
 
         r = db_begin(s->db);
@@ -412,17 +416,19 @@ static int grant_decide(GrantStore *s, const Policy *p, int64_t id, const GrantA
                 /* A policy reloaded since the request may have shortened MaxDuration. */
                 duration = MIN(g.duration, policy_grant_max_duration(p, (unsigned)k, NULL));
                 r = prepare(s,
-                            "UPDATE grants SET state = 'approved', decided_by = ?, decided_at = ?, expires_at = ?"
+                            "UPDATE grants SET state = 'approved', decided_by = ?, decided_at = ?, "
+                            "expires_at = ?"
                             " WHERE id = ? AND state = 'pending';",
                             &st);
                 if (r < 0)
                         goto fail;
                 sqlite3_bind_int64(st, 3, (sqlite3_int64)(now + duration));
         } else {
-                r = prepare(s,
-                            "UPDATE grants SET state = 'denied', decided_by = ?, decided_at = ?, closed_by = ?1,"
-                            " closed_at = ?2 WHERE id = ?4 AND state = 'pending';",
-                            &st);
+                r = prepare(
+                        s,
+                        "UPDATE grants SET state = 'denied', decided_by = ?, decided_at = ?, closed_by = ?1,"
+                        " closed_at = ?2 WHERE id = ?4 AND state = 'pending';",
+                        &st);
                 if (r < 0)
                         goto fail;
         }
@@ -488,7 +494,8 @@ int grant_revoke(GrantStore *s, const Policy *p, int64_t id, const GrantActor *a
                         return refuse(s, now, id, "revoke", actor_in, "role-may-not-revoke", -EACCES);
         }
 
-        r = prepare(s, "UPDATE grants SET state = 'revoked', closed_by = ?, closed_at = ? WHERE id = ?;", &st);
+        r = prepare(s, "UPDATE grants SET state = 'revoked', closed_by = ?, closed_at = ? WHERE id = ?;",
+                    &st);
         if (r < 0)
                 goto fail;
         sqlite3_bind_text(st, 1, actor_in->user, -1, SQLITE_STATIC);
@@ -509,8 +516,8 @@ fail:
         return r;
 }
 
-int grant_active(GrantStore *s, const Policy *p, const char *user, PolicyOp op, const char *scope, usec_t now,
-                 int64_t *ret_id)
+int grant_active(GrantStore *s, const Policy *p, const char *user, PolicyOp op, const char *scope,
+                 usec_t now, int64_t *ret_id)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
@@ -567,7 +574,9 @@ int grant_audit_foreach(GrantStore *s, GrantAuditFn fn, void *userdata)
         int r;
 
         assert_return(s && fn, -EINVAL);
-        r = prepare(s, "SELECT seq, at, grant_id, event, actor, role, outcome FROM grant_audit ORDER BY seq;", &st);
+        r = prepare(s,
+                    "SELECT seq, at, grant_id, event, actor, role, outcome FROM grant_audit ORDER BY seq;",
+                    &st);
         if (r < 0)
                 return r;
         while ((r = db_step(st)) > 0) {
@@ -596,7 +605,8 @@ int grant_purge(GrantStore *s, usec_t before)
         r = db_begin(s->db);
         if (r < 0)
                 return r;
-        r = prepare(s, "DELETE FROM grants WHERE state IN ('denied','revoked','expired') AND closed_at < ?;", &a);
+        r = prepare(s, "DELETE FROM grants WHERE state IN ('denied','revoked','expired') AND closed_at < ?;",
+                    &a);
         if (r < 0)
                 goto fail;
         sqlite3_bind_int64(a, 1, (sqlite3_int64)before);

@@ -68,8 +68,8 @@ typedef struct GrantAuditEntry {
         int64_t seq;
         usec_t at;
         int64_t grant_id; /* 0 when the request never became a grant */
-        const char *event;   /* request, approve, deny, revoke, expire */
-        const char *actor;   /* user id, or "system" */
+        const char *event; /* request, approve, deny, revoke, expire */
+        const char *actor; /* user id, or "system" */
         const char *role;
         const char *outcome; /* "ok" or the reason for a refusal */
 } GrantAuditEntry;
@@ -114,8 +114,8 @@ int grant_expire(GrantStore *s, usec_t now);
 /* Does `user` hold an approved, unexpired grant whose kind (in the current
  * policy) covers op, over `scope` or over the whole appliance? Returns 1 and
  * the grant id in *ret_id (may be NULL), 0 if not, or -errno. */
-int grant_active(GrantStore *s, const Policy *p, const char *user, PolicyOp op, const char *scope, usec_t now,
-                 int64_t *ret_id);
+int grant_active(GrantStore *s, const Policy *p, const char *user, PolicyOp op, const char *scope,
+                 usec_t now, int64_t *ret_id);
 
 /* One grant by id: 0, or -ENOENT. */
 int grant_get(GrantStore *s, int64_t id, Grant *ret);

@@ -101,7 +101,8 @@ PolicyVerdict policy_check(const Policy *p, PolicyActor actor, PolicyOp op, Poli
         const PolicyRole *r;
         PolicyVerdict v;
 
-        if (_unlikely_(!p || actor.role >= p->n_roles || (unsigned)op >= _POLICY_OP_MAX || scope >= p->n_scopes)) {
+        if (_unlikely_(!p || actor.role >= p->n_roles || (unsigned)op >= _POLICY_OP_MAX ||
+                       scope >= p->n_scopes)) {
                 rule_set(ret_rule, 0);
                 return POLICY_DENY;
         }
@@ -215,7 +216,8 @@ bool policy_grant_may_approve(const Policy *p, unsigned kind, PolicyRoleId role,
 
 bool policy_grant_covers(const Policy *p, unsigned kind, PolicyOp op)
 {
-        return p && kind < p->n_grant_kinds && (unsigned)op < _POLICY_OP_MAX && (p->grant_kinds[kind].ops & BIT(op));
+        return p && kind < p->n_grant_kinds && (unsigned)op < _POLICY_OP_MAX &&
+               (p->grant_kinds[kind].ops & BIT(op));
 }
 
 usec_t policy_grant_max_duration(const Policy *p, unsigned kind, PolicyRuleId *ret_rule)
@@ -243,7 +245,8 @@ uint64_t policy_replication_fields(const Policy *p)
         return p ? p->replication_fields : 0;
 }
 
-bool policy_replicates_scope(const Policy *p, PolicyScopeId desk_home, PolicyScopeId scope, PolicyRuleId *ret_rule)
+bool policy_replicates_scope(const Policy *p, PolicyScopeId desk_home, PolicyScopeId scope,
+                             PolicyRuleId *ret_rule)
 {
         if (!p || scope >= p->n_scopes) {
                 rule_set(ret_rule, 0);

@@ -11,8 +11,8 @@ int policy_explain(const Policy *p, const PolicyQuery *q, PolicyExplanation *ret
 
         assert_return(p && q && ret, -EINVAL);
         if (q->actor.role >= policy_n_roles(p) || q->actor.home >= policy_n_scopes(p) ||
-            (unsigned)q->op >= _POLICY_OP_MAX || q->scope >= policy_n_scopes(p) ||
-            q->field < -1 || q->field >= _PATRON_FIELD_MAX)
+            (unsigned)q->op >= _POLICY_OP_MAX || q->scope >= policy_n_scopes(p) || q->field < -1 ||
+            q->field >= _PATRON_FIELD_MAX)
                 return -EINVAL;
 
         e.verdict = policy_check(p, q->actor, q->op, q->scope, &e.rule);
@@ -25,8 +25,9 @@ int policy_explain(const Policy *p, const PolicyQuery *q, PolicyExplanation *ret
         if (q->field >= 0) {
                 e.field_checked = true;
                 e.field_write = q->op == POLICY_OP_PATRON_EDIT || q->op == POLICY_OP_PATRON_REGISTER;
-                e.field_allowed = e.field_write ? policy_field_writable(p, q->actor.role, q->field, &e.field_rule)
-                                                : policy_field_readable(p, q->actor.role, q->field, &e.field_rule);
+                e.field_allowed = e.field_write
+                                          ? policy_field_writable(p, q->actor.role, q->field, &e.field_rule)
+                                          : policy_field_readable(p, q->actor.role, q->field, &e.field_rule);
                 if (e.verdict != POLICY_DENY && !e.field_allowed) {
                         e.verdict = POLICY_DENY;
                         e.rule = e.field_rule;
@@ -85,7 +86,8 @@ int policy_explanation_print(const Policy *p, const PolicyQuery *q, const Policy
         (void)policy_rule_format(p, e->scope_rule, rule, sizeof rule);
         fprintf(f, "  scope     %-17s %s\n", e->scope_allowed ? "allow" : "deny", rule);
         if (e->field_checked) {
-                if (e->field_rule == 0 && patron_field_class(q->field) == PATRON_FIELD_DERIVED && e->field_write)
+                if (e->field_rule == 0 && patron_field_class(q->field) == PATRON_FIELD_DERIVED &&
+                    e->field_write)
                         snprintf(rule, sizeof rule, "built-in: a derived field is never written by an edit");
                 else
                         (void)policy_rule_format(p, e->field_rule, rule, sizeof rule);

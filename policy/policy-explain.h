@@ -15,8 +15,8 @@ typedef struct PolicyQuery {
 } PolicyQuery;
 
 typedef struct PolicyExplanation {
-        PolicyVerdict verdict;    /* the overall answer */
-        PolicyRuleId rule;        /* the rule that decided it */
+        PolicyVerdict verdict; /* the overall answer */
+        PolicyRuleId rule; /* the rule that decided it */
         PolicyVerdict op_verdict; /* the operation rules alone */
         PolicyRuleId op_rule;
         bool scope_allowed;

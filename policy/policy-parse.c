@@ -198,7 +198,8 @@ static bool name_valid(const char *s)
         if (n == 0 || n > POLICY_NAME_MAX || !islower((unsigned char)s[0]))
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+                if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' &&
+                    s[i] != '_')
                         return false;
         return true;
 }
@@ -209,8 +210,10 @@ static int headers_classify(Loader *l)
                 const char *name;
                 SectionType type;
         } plain[] = {
-                { "Policy", SECTION_POLICY },           { "Scopes", SECTION_SCOPES },
-                { "Registration", SECTION_REGISTRATION }, { "Retention", SECTION_RETENTION },
+                { "Policy", SECTION_POLICY },
+                { "Scopes", SECTION_SCOPES },
+                { "Registration", SECTION_REGISTRATION },
+                { "Retention", SECTION_RETENTION },
                 { "Replication", SECTION_REPLICATION },
         };
         Policy *p = l->p;
@@ -279,7 +282,8 @@ static int headers_classify(Loader *l)
 
 /* --- value helpers --- */
 
-typedef int (*TokenFn)(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata);
+typedef int (*TokenFn)(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                       void *userdata);
 
 /* Call fn for every whitespace-separated token of the rule's value. */
 static int tokens_foreach(Loader *l, const PolicyRule *rule, PolicyRuleId id, TokenFn fn, void *userdata)
@@ -297,8 +301,8 @@ static int tokens_foreach(Loader *l, const PolicyRule *rule, PolicyRuleId id, To
                         break;
                 n = strcspn(s, " \t");
                 if (n > TOKEN_MAX)
-                        return config_error_set(l->err, rule->line, -E2BIG, "name longer than %d bytes in '%s'",
-                                                TOKEN_MAX, rule->key);
+                        return config_error_set(l->err, rule->line, -E2BIG,
+                                                "name longer than %d bytes in '%s'", TOKEN_MAX, rule->key);
                 memcpy(token, s, n);
                 token[n] = '\0';
                 s += n;
@@ -325,8 +329,9 @@ static int ops_parse(Loader *l, const PolicyRule *rule, const char *token, uint6
         if (star && star[2] == '\0' && star > token) {
                 uint64_t m = policy_ops_in_group(token, (size_t)(star - token));
                 if (m == 0)
-                        return config_error_set(l->err, rule->line, -EINVAL, "unknown operation group '%.*s'",
-                                                (int)(star - token), token);
+                        return config_error_set(l->err, rule->line, -EINVAL,
+                                                "unknown operation group '%.*s'", (int)(star - token),
+                                                token);
                 *ret = m;
                 return 0;
         }
@@ -380,7 +385,8 @@ static int duration_parse(Loader *l, const PolicyRule *rule, usec_t limit, usec_
         if (r < 0)
                 return r;
         if (v == 0)
-                return config_error_set(l->err, rule->line, -ERANGE, "'%s' must be longer than zero", rule->key);
+                return config_error_set(l->err, rule->line, -ERANGE, "'%s' must be longer than zero",
+                                        rule->key);
         if (v > limit)
                 return config_error_set(l->err, rule->line, -ERANGE, "'%s' longer than the limit of %s",
                                         rule->key, format_duration(buf, sizeof buf, limit));
@@ -410,28 +416,31 @@ static int scope_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const
         s = policy_scope_lookup(l->p, token);
         if (s <= 0)
                 return config_error_set(l->err, rule->line, -EINVAL,
-                                        "unknown scope '%s' (declare it in [Scopes], or use home or all)", token);
+                                        "unknown scope '%s' (declare it in [Scopes], or use home or all)",
+                                        token);
         set->mask |= UINT64_C(1) << s;
         return 0;
 }
 
 /* --- [Policy] and [Scopes]: the first pass --- */
 
-static int scope_declare(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int scope_declare(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                         void *userdata)
 {
         Policy *p = l->p;
         PolicyScope *s;
 
         if (!name_valid(token))
                 return config_error_set(l->err, rule->line, -EINVAL,
-                                        "bad scope name '%s': 1-%d of a-z, 0-9, '-', '_', starting a-z", token,
-                                        POLICY_NAME_MAX);
+                                        "bad scope name '%s': 1-%d of a-z, 0-9, '-', '_', starting a-z",
+                                        token, POLICY_NAME_MAX);
         if (strcmp(token, "home") == 0 || strcmp(token, "all") == 0 || strcmp(token, "appliance") == 0)
                 return config_error_set(l->err, rule->line, -EINVAL, "scope name '%s' is reserved", token);
         if (policy_scope_lookup(p, token) >= 0)
                 return config_error_set(l->err, rule->line, -EEXIST, "scope '%s' declared twice", token);
         if (p->n_scopes >= POLICY_SCOPES_MAX)
-                return config_error_set(l->err, rule->line, -E2BIG, "more than %d scopes", POLICY_SCOPES_MAX - 1);
+                return config_error_set(l->err, rule->line, -E2BIG, "more than %d scopes",
+                                        POLICY_SCOPES_MAX - 1);
         s = &p->scopes[p->n_scopes++];
         snprintf(s->name, sizeof s->name, "%s", token);
         s->database = *(const bool *)userdata;
@@ -453,8 +462,8 @@ static int section_policy(Loader *l, Header *h, const PolicyRule *rule, PolicyRu
                         return r;
                 if (v != POLICY_VERSION)
                         return config_error_set(l->err, rule->line, -EPROTONOSUPPORT,
-                                                "unsupported policy Version %s (this Carrel reads %d)", rule->value,
-                                                POLICY_VERSION);
+                                                "unsupported policy Version %s (this Carrel reads %d)",
+                                                rule->value, POLICY_VERSION);
                 l->version_rule = id;
                 return 0;
         }
@@ -472,7 +481,8 @@ static int section_scopes(Loader *l, Header *h, const PolicyRule *rule, PolicyRu
         else if (strcmp(rule->key, "Databases") == 0)
                 database = true;
         else
-                return config_error_set(l->err, rule->line, -EINVAL, "unknown key '%s' in [Scopes]", rule->key);
+                return config_error_set(l->err, rule->line, -EINVAL, "unknown key '%s' in [Scopes]",
+                                        rule->key);
         return tokens_foreach(l, rule, id, scope_declare, &database);
 }
 
@@ -483,7 +493,8 @@ typedef struct RoleCtx {
         RoleDraft *draft;
 } RoleCtx;
 
-static int role_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int role_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                         void *userdata)
 {
         RoleCtx *c = userdata;
         uint64_t m = 0;
@@ -495,7 +506,8 @@ static int role_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, con
         return 0;
 }
 
-static int role_field_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int role_field_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                            void *userdata)
 {
         RoleCtx *c = userdata;
         PolicyRuleId *rules;
@@ -515,7 +527,8 @@ static int role_field_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, 
                 int f = patron_field_from_string(token);
                 if (f >= 0 && patron_field_class(f) == PATRON_FIELD_DERIVED)
                         return config_error_set(l->err, rule->line, -EINVAL,
-                                                "field '%s' is derived by circulation and cannot be written", token);
+                                                "field '%s' is derived by circulation and cannot be written",
+                                                token);
                 rules = c->draft->write;
         }
         rules_mark(rules, m, _PATRON_FIELD_MAX, id);
@@ -550,7 +563,8 @@ static int section_role(Loader *l, Header *h, const PolicyRule *rule, PolicyRule
 
 /* --- [Registration] --- */
 
-static int registration_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int registration_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                              void *userdata)
 {
         Policy *p = l->p;
         int f = patron_field_from_string(token);
@@ -561,8 +575,9 @@ static int registration_token(Loader *l, const PolicyRule *rule, PolicyRuleId id
                 return config_error_set(l->err, rule->line, -EINVAL,
                                         "field '%s' is not a registration field", token);
         if (p->collect_rule[f] != 0)
-                return config_error_set(l->err, rule->line, -EEXIST, "field '%s' already classified at line %u",
-                                        token, p->rules[p->collect_rule[f]].line);
+                return config_error_set(l->err, rule->line, -EEXIST,
+                                        "field '%s' already classified at line %u", token,
+                                        p->rules[p->collect_rule[f]].line);
         p->collect[f] = *(const PolicyCollect *)userdata;
         p->collect_rule[f] = id;
         return 0;
@@ -593,7 +608,8 @@ static int section_retention(Loader *l, Header *h, const PolicyRule *rule, Polic
         int r;
 
         if (kind < 0)
-                return config_error_set(l->err, rule->line, -EINVAL, "unknown key '%s' in [Retention]", rule->key);
+                return config_error_set(l->err, rule->line, -EINVAL, "unknown key '%s' in [Retention]",
+                                        rule->key);
         r = scalar_once(l, h, (unsigned)kind, rule);
         if (r < 0)
                 return r;
@@ -606,7 +622,8 @@ static int section_retention(Loader *l, Header *h, const PolicyRule *rule, Polic
 
 /* --- [Replication] --- */
 
-static int replication_field(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int replication_field(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                             void *userdata)
 {
         uint64_t m = 0;
         int r = fields_parse(l, rule, token, true, &m);
@@ -639,7 +656,8 @@ static int section_replication(Loader *l, Header *h, const PolicyRule *rule, Pol
 
 /* --- [Grant:NAME] --- */
 
-static int grant_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int grant_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                          void *userdata)
 {
         Policy *p = l->p;
         int kind = *(const int *)userdata;
@@ -654,9 +672,9 @@ static int grant_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, co
                 if (!(m & (UINT64_C(1) << op)))
                         continue;
                 if (p->op_grant_kind[op] >= 0 && p->op_grant_kind[op] != kind)
-                        return config_error_set(l->err, rule->line, -EEXIST,
-                                                "operation '%s' already needs grant kind '%s'",
-                                                policy_op_to_string(op), p->grant_kinds[p->op_grant_kind[op]].name);
+                        return config_error_set(
+                                l->err, rule->line, -EEXIST, "operation '%s' already needs grant kind '%s'",
+                                policy_op_to_string(op), p->grant_kinds[p->op_grant_kind[op]].name);
                 p->op_grant_kind[op] = (int8_t)kind;
                 if (g->op_rule[op] == 0)
                         g->op_rule[op] = id;
@@ -665,7 +683,8 @@ static int grant_op_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, co
         return 0;
 }
 
-static int grant_role_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token, void *userdata)
+static int grant_role_token(Loader *l, const PolicyRule *rule, PolicyRuleId id, const char *token,
+                            void *userdata)
 {
         PolicyGrantKind *g = &l->p->grant_kinds[*(const int *)userdata];
         bool approve = strcmp(rule->key, "ApproveRoles") == 0;
@@ -728,9 +747,10 @@ static int section_grant(Loader *l, Header *h, const PolicyRule *rule, PolicyRul
                 if (r < 0)
                         return r;
                 if (!b)
-                        return config_error_set(l->err, rule->line, -EINVAL,
-                                                "dual control cannot be switched off: requester and approver "
-                                                "are always distinct");
+                        return config_error_set(
+                                l->err, rule->line, -EINVAL,
+                                "dual control cannot be switched off: requester and approver "
+                                "are always distinct");
                 return 0;
         }
         return config_error_set(l->err, rule->line, -EINVAL, "unknown key '%s' in [%s]", k, h->name);
@@ -743,9 +763,9 @@ typedef int (*SectionFn)(Loader *l, Header *h, const PolicyRule *rule, PolicyRul
 static int rules_resolve(Loader *l, bool first_pass)
 {
         static const SectionFn fns[] = {
-                [SECTION_POLICY] = section_policy,         [SECTION_SCOPES] = section_scopes,
-                [SECTION_ROLE] = section_role,             [SECTION_REGISTRATION] = section_registration,
-                [SECTION_RETENTION] = section_retention,   [SECTION_REPLICATION] = section_replication,
+                [SECTION_POLICY] = section_policy,       [SECTION_SCOPES] = section_scopes,
+                [SECTION_ROLE] = section_role,           [SECTION_REGISTRATION] = section_registration,
+                [SECTION_RETENTION] = section_retention, [SECTION_REPLICATION] = section_replication,
                 [SECTION_GRANT] = section_grant,
         };
         Policy *p = l->p;
@@ -762,7 +782,8 @@ static int rules_resolve(Loader *l, bool first_pass)
                         hi++;
                 if (l->n_headers == 0 || l->headers[hi].line >= rule->line ||
                     strcmp(l->headers[hi].name, rule->section) != 0)
-                        return config_error_set(l->err, rule->line, -EBADMSG, "cannot tell which section this is in");
+                        return config_error_set(l->err, rule->line, -EBADMSG,
+                                                "cannot tell which section this is in");
                 h = &l->headers[hi];
                 if (first_pass != (h->type == SECTION_POLICY || h->type == SECTION_SCOPES))
                         continue;
@@ -812,7 +833,8 @@ static int check_retention(Loader *l)
                 if (p->retention_rule[k] == 0)
                         p->retention[k] = defaults[k];
 
-        if (p->retention[POLICY_RETENTION_LOAN_HISTORY_ANONYMISE] < p->retention[POLICY_RETENTION_LOAN_HISTORY_FLOOR]) {
+        if (p->retention[POLICY_RETENTION_LOAN_HISTORY_ANONYMISE] <
+            p->retention[POLICY_RETENTION_LOAN_HISTORY_FLOOR]) {
                 PolicyRuleId id = p->retention_rule[POLICY_RETENTION_LOAN_HISTORY_ANONYMISE]
                                           ?: p->retention_rule[POLICY_RETENTION_LOAN_HISTORY_FLOOR];
                 return config_error_set(l->err, p->rules[id].line, -ERANGE,
@@ -862,7 +884,8 @@ static void compile_roles(Loader *l)
 
                         if (patron_field_class(f) == PATRON_FIELD_DERIVED)
                                 role->write_rule[f] = 0;
-                        else if (patron_field_class(f) == PATRON_FIELD_FORM && p->collect[f] == POLICY_NOT_COLLECTED)
+                        else if (patron_field_class(f) == PATRON_FIELD_FORM &&
+                                 p->collect[f] == POLICY_NOT_COLLECTED)
                                 role->write_rule[f] = p->collect_rule[f];
                         else if (d->write_deny[f])
                                 role->write_rule[f] = d->write_deny[f];
@@ -881,7 +904,8 @@ static int check_roles_and_grants(Loader *l)
         Policy *p = l->p;
 
         if (p->n_roles == 0)
-                return config_error_set(l->err, 0, -EINVAL, "no [Role:NAME] section: nobody could do anything");
+                return config_error_set(l->err, 0, -EINVAL,
+                                        "no [Role:NAME] section: nobody could do anything");
 
         for (unsigned ri = 0; ri < p->n_roles; ri++) {
                 const PolicyRole *role = &p->roles[ri];
@@ -900,13 +924,17 @@ static int check_roles_and_grants(Loader *l)
                 unsigned line = p->rules[g->header_rule].line;
 
                 if (l->grant_ops_rule[k] == 0)
-                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs Operations", g->name);
+                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs Operations",
+                                                g->name);
                 if (!l->grant_has_request[k])
-                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs RequestRoles", g->name);
+                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs RequestRoles",
+                                                g->name);
                 if (!l->grant_has_approve[k])
-                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs ApproveRoles", g->name);
+                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs ApproveRoles",
+                                                g->name);
                 if (g->max_duration_rule == 0)
-                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs MaxDuration", g->name);
+                        return config_error_set(l->err, line, -EINVAL, "[Grant:%s] needs MaxDuration",
+                                                g->name);
                 if (g->pending_timeout_rule == 0)
                         g->pending_timeout = POLICY_PENDING_TIMEOUT_DEFAULT;
 
@@ -914,14 +942,16 @@ static int check_roles_and_grants(Loader *l)
                         const PolicyRole *role = &p->roles[ri];
                         uint64_t bit = UINT64_C(1) << ri;
 
-                        if ((g->request_roles & bit) && !(role->allow & (UINT64_C(1) << POLICY_OP_GRANT_REQUEST)))
-                                return config_error_set(l->err, p->rules[g->request_rule[ri]].line, -EINVAL,
-                                                        "role '%s' may not request grants (no grant.request)",
-                                                        role->name);
-                        if ((g->approve_roles & bit) && !(role->allow & (UINT64_C(1) << POLICY_OP_GRANT_APPROVE)))
-                                return config_error_set(l->err, p->rules[g->approve_rule[ri]].line, -EINVAL,
-                                                        "role '%s' may not approve grants (no grant.approve)",
-                                                        role->name);
+                        if ((g->request_roles & bit) &&
+                            !(role->allow & (UINT64_C(1) << POLICY_OP_GRANT_REQUEST)))
+                                return config_error_set(
+                                        l->err, p->rules[g->request_rule[ri]].line, -EINVAL,
+                                        "role '%s' may not request grants (no grant.request)", role->name);
+                        if ((g->approve_roles & bit) &&
+                            !(role->allow & (UINT64_C(1) << POLICY_OP_GRANT_APPROVE)))
+                                return config_error_set(
+                                        l->err, p->rules[g->approve_rule[ri]].line, -EINVAL,
+                                        "role '%s' may not approve grants (no grant.approve)", role->name);
                 }
         }
         return 0;

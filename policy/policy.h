@@ -138,7 +138,7 @@ typedef struct PolicyRuleInfo {
         const char *file;
         unsigned line; /* 0 for the built-in default */
         const char *section;
-        const char *key;   /* "" for a section header */
+        const char *key; /* "" for a section header */
         const char *value; /* "" for a section header */
 } PolicyRuleInfo;
 
@@ -233,7 +233,8 @@ usec_t policy_grant_pending_timeout(const Policy *p, unsigned kind, PolicyRuleId
 /* Replication to desks: the fields a desk receives, and whether a record
  * in `scope` goes to a desk whose branch is `desk_home`. */
 uint64_t policy_replication_fields(const Policy *p);
-bool policy_replicates_scope(const Policy *p, PolicyScopeId desk_home, PolicyScopeId scope, PolicyRuleId *ret_rule);
+bool policy_replicates_scope(const Policy *p, PolicyScopeId desk_home, PolicyScopeId scope,
+                             PolicyRuleId *ret_rule);
 
 /* The rule behind a decision. Returns 0, or -ENOENT for an unknown id. */
 int policy_rule_get(const Policy *p, PolicyRuleId id, PolicyRuleInfo *ret);

@@ -36,11 +36,16 @@ typedef struct GrantArgs {
 static int grant_args_parse(int argc, char *argv[], unsigned n_pos, GrantArgs *a)
 {
         static const struct option options[] = {
-                { "db", required_argument, NULL, 'd' },       { "policy", required_argument, NULL, 'p' },
-                { "actor", required_argument, NULL, 'a' },    { "role", required_argument, NULL, 'r' },
-                { "home", required_argument, NULL, 'h' },     { "kind", required_argument, NULL, 'k' },
-                { "scope", required_argument, NULL, 's' },    { "ticket", required_argument, NULL, 't' },
-                { "duration", required_argument, NULL, 'D' }, { "op", required_argument, NULL, 'o' },
+                { "db", required_argument, NULL, 'd' },
+                { "policy", required_argument, NULL, 'p' },
+                { "actor", required_argument, NULL, 'a' },
+                { "role", required_argument, NULL, 'r' },
+                { "home", required_argument, NULL, 'h' },
+                { "kind", required_argument, NULL, 'k' },
+                { "scope", required_argument, NULL, 's' },
+                { "ticket", required_argument, NULL, 't' },
+                { "duration", required_argument, NULL, 'D' },
+                { "op", required_argument, NULL, 'o' },
                 {},
         };
         int c;
@@ -108,7 +113,8 @@ static int need(const char *verb, const char *value, const char *option)
         return -EINVAL;
 }
 
-static int open_policy_and_store(const GrantArgs *a, bool want_policy, Policy **ret_policy, GrantStore **ret_store)
+static int open_policy_and_store(const GrantArgs *a, bool want_policy, Policy **ret_policy,
+                                 GrantStore **ret_store)
 {
         ConfigError err;
         int r;
@@ -198,15 +204,16 @@ static int verb_request(int argc, char *argv[])
         r = open_policy_and_store(&a, true, &p, &s);
         if (r < 0)
                 return r;
-        r = grant_request(s, p, &(GrantActor){ a.actor, a.role, a.home }, a.kind, a.scope, duration, a.ticket,
-                          now_realtime_usec(), &id);
+        r = grant_request(s, p, &(GrantActor){ a.actor, a.role, a.home }, a.kind, a.scope, duration,
+                          a.ticket, now_realtime_usec(), &id);
         if (r < 0)
                 return refusal("request", r);
         printf("%" PRId64 "\n", id);
         return 0;
 }
 
-static int decide(int argc, char *argv[], int (*fn)(GrantStore *, const Policy *, int64_t, const GrantActor *, usec_t))
+static int decide(int argc, char *argv[],
+                  int (*fn)(GrantStore *, const Policy *, int64_t, const GrantActor *, usec_t))
 {
         _cleanup_policy_ Policy *p = NULL;
         _cleanup_grant_store_ GrantStore *s = NULL;
@@ -246,9 +253,10 @@ static int list_one(const Grant *g, void *userdata)
 {
         char req[32], exp[32];
 
-        printf("%-5" PRId64 " %-9s %-12s %-10s %-16s %-10s %-20s %-20s %s\n", g->id, grant_state_to_string(g->state),
-               g->kind, g->scope, g->requester, g->requester_role, format_time(req, sizeof req, g->requested_at),
-               format_time(exp, sizeof exp, g->expires_at), g->decided_by[0] ? g->decided_by : "-");
+        printf("%-5" PRId64 " %-9s %-12s %-10s %-16s %-10s %-20s %-20s %s\n", g->id,
+               grant_state_to_string(g->state), g->kind, g->scope, g->requester, g->requester_role,
+               format_time(req, sizeof req, g->requested_at), format_time(exp, sizeof exp, g->expires_at),
+               g->decided_by[0] ? g->decided_by : "-");
         return 0;
 }
 
@@ -268,8 +276,8 @@ static int verb_list(int argc, char *argv[])
         r = grant_expire(s, now_realtime_usec());
         if (r < 0)
                 return refusal("list", r);
-        printf("%-5s %-9s %-12s %-10s %-16s %-10s %-20s %-20s %s\n", "ID", "STATE", "KIND", "SCOPE", "REQUESTER",
-               "ROLE", "REQUESTED", "EXPIRES", "DECIDED-BY");
+        printf("%-5s %-9s %-12s %-10s %-16s %-10s %-20s %-20s %s\n", "ID", "STATE", "KIND", "SCOPE",
+               "REQUESTER", "ROLE", "REQUESTED", "EXPIRES", "DECIDED-BY");
         r = grant_foreach(s, list_one, NULL);
         return r < 0 ? refusal("list", r) : 0;
 }
@@ -278,8 +286,8 @@ static int audit_one(const GrantAuditEntry *e, void *userdata)
 {
         char at[32];
 
-        printf("%-6" PRId64 " %-20s %-6" PRId64 " %-8s %-16s %-10s %s\n", e->seq, format_time(at, sizeof at, e->at),
-               e->grant_id, e->event, e->actor, e->role, e->outcome);
+        printf("%-6" PRId64 " %-20s %-6" PRId64 " %-8s %-16s %-10s %s\n", e->seq,
+               format_time(at, sizeof at, e->at), e->grant_id, e->event, e->actor, e->role, e->outcome);
         return 0;
 }
 
@@ -295,7 +303,8 @@ static int verb_audit(int argc, char *argv[])
         r = open_policy_and_store(&a, false, NULL, &s);
         if (r < 0)
                 return r;
-        printf("%-6s %-20s %-6s %-8s %-16s %-10s %s\n", "SEQ", "AT", "GRANT", "EVENT", "ACTOR", "ROLE", "OUTCOME");
+        printf("%-6s %-20s %-6s %-8s %-16s %-10s %s\n", "SEQ", "AT", "GRANT", "EVENT", "ACTOR", "ROLE",
+               "OUTCOME");
         r = grant_audit_foreach(s, audit_one, NULL);
         return r < 0 ? refusal("audit", r) : 0;
 }
@@ -355,7 +364,8 @@ static int verb_check(int argc, char *argv[])
 int verb_grant(int argc, char *argv[])
 {
         static const Verb verbs[] = {
-                { "request", 1, -1, verb_request, "--actor U --role R --kind K --duration D --ticket T [--scope S]" },
+                { "request", 1, -1, verb_request,
+                  "--actor U --role R --kind K --duration D --ticket T [--scope S]" },
                 { "approve", 2, -1, verb_approve, "ID --actor U --role R: approve (not your own)" },
                 { "deny", 2, -1, verb_deny, "ID --actor U --role R: deny a pending request" },
                 { "revoke", 2, -1, verb_revoke, "ID --actor U --role R: end a grant now" },

@@ -47,8 +47,8 @@ static int verb_check(int argc, char *argv[])
 static int verb_explain(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "actor", required_argument, NULL, 'a' }, { "op", required_argument, NULL, 'o' },
-                { "field", required_argument, NULL, 'f' }, { "scope", required_argument, NULL, 's' },
+                { "actor", required_argument, NULL, 'a' },  { "op", required_argument, NULL, 'o' },
+                { "field", required_argument, NULL, 'f' },  { "scope", required_argument, NULL, 's' },
                 { "policy", required_argument, NULL, 'p' }, {},
         };
         const char *arg_actor = NULL, *arg_op = NULL, *arg_field = NULL, *arg_scope = NULL;
@@ -94,7 +94,8 @@ static int verb_explain(int argc, char *argv[])
 
         /* ROLE@HOME: the actor's role and the branch they work in. */
         at = strchr(arg_actor, '@');
-        if (strlen(arg_actor) > POLICY_NAME_MAX * 2 + 1 || (at && (size_t)(at - arg_actor) > POLICY_NAME_MAX)) {
+        if (strlen(arg_actor) > POLICY_NAME_MAX * 2 + 1 ||
+            (at && (size_t)(at - arg_actor) > POLICY_NAME_MAX)) {
                 fprintf(stderr, "carrelctl policy explain: --actor too long\n");
                 return -EINVAL;
         }
@@ -164,8 +165,11 @@ static int verb_show(int argc, char *argv[])
         for (unsigned op = 0; op < _POLICY_OP_MAX; op++) {
                 printf("%-22s", policy_op_to_string(op));
                 for (unsigned ri = 0; ri < n_roles; ri++) {
-                        PolicyVerdict v = policy_check(p, (PolicyActor){ .role = ri }, op, POLICY_SCOPE_APPLIANCE, NULL);
-                        printf(" %-10s", v == POLICY_ALLOW ? "yes" : v == POLICY_NEEDS_GRANT ? "grant" : "-");
+                        PolicyVerdict v = policy_check(p, (PolicyActor){ .role = ri }, op,
+                                                       POLICY_SCOPE_APPLIANCE, NULL);
+                        printf(" %-10s", v == POLICY_ALLOW         ? "yes"
+                                         : v == POLICY_NEEDS_GRANT ? "grant"
+                                                                   : "-");
                 }
                 printf("\n");
         }
@@ -181,7 +185,8 @@ static int verb_show(int argc, char *argv[])
                                          : policy_field_readable(p, ri, f, NULL) ? "r"
                                                                                  : "-");
                 printf(" %-14s %s\n",
-                       patron_field_class(f) == PATRON_FIELD_FORM ? policy_collect_to_string(policy_field_collection(p, f, NULL))
+                       patron_field_class(f) == PATRON_FIELD_FORM
+                               ? policy_collect_to_string(policy_field_collection(p, f, NULL))
                        : patron_field_class(f) == PATRON_FIELD_STAFF ? "(staff)"
                                                                      : "(derived)",
                        (policy_replication_fields(p) >> f) & 1 ? "yes" : "-");

@@ -40,7 +40,8 @@ static uint32_t next(void)
 static void emit(const char *name, double value, const char *unit, bool goal)
 {
         if (goal)
-                printf("{\"bench\":\"%s\",\"value\":%.0f,\"unit\":\"%s\",\"peer\":\"issue-4 goal\",\"peer_value\":%.0f,"
+                printf("{\"bench\":\"%s\",\"value\":%.0f,\"unit\":\"%s\",\"peer\":\"issue-4 "
+                       "goal\",\"peer_value\":%.0f,"
                        "\"ratio\":%.2f}\n",
                        name, value, unit, GOAL, value / GOAL);
         else

@@ -32,10 +32,13 @@ static void exercise(Policy *p)
                         /* The compiler's promise: whatever may be written may be read. */
                         if (w && !rd)
                                 abort();
-                        if (policy_rule_format(p, r1, buf, sizeof buf) < 0 || policy_rule_format(p, r2, buf, sizeof buf) < 0)
+                        if (policy_rule_format(p, r1, buf, sizeof buf) < 0 ||
+                            policy_rule_format(p, r2, buf, sizeof buf) < 0)
                                 abort();
                 }
-                PolicyQuery q = { .actor = { .role = (PolicyRoleId)role }, .op = POLICY_OP_PATRON_EDIT, .field = 1 };
+                PolicyQuery q = { .actor = { .role = (PolicyRoleId)role },
+                                  .op = POLICY_OP_PATRON_EDIT,
+                                  .field = 1 };
                 PolicyExplanation e;
                 if (policy_explain(p, &q, &e) < 0)
                         abort();

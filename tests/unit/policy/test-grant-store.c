@@ -14,18 +14,19 @@
 
 #define T0 ((usec_t)1700000000 * USEC_PER_SEC)
 
-static Policy *def;   /* configs/policy.conf */
+static Policy *def; /* configs/policy.conf */
 static Policy *local; /* a role that may both request and approve */
 static char *dir;
 static char path[512];
 static GrantStore *store;
 
-static const char local_text[] = "[Policy]\nVersion = 1\n"
-                                 "[Role:sec]\nAllow = grant.request grant.approve grant.revoke\nScopes = all\n"
-                                 "[Registration]\nNotCollected = card_number name address postcode email phone\n"
-                                 "  birth_date gender guardian photo category home_branch\n"
-                                 "[Grant:rec]\nOperations = recordings.view\nRequestRoles = sec\n"
-                                 "ApproveRoles = sec\nMaxDuration = 1h\nPendingTimeout = 10min\n";
+static const char local_text[] =
+        "[Policy]\nVersion = 1\n"
+        "[Role:sec]\nAllow = grant.request grant.approve grant.revoke\nScopes = all\n"
+        "[Registration]\nNotCollected = card_number name address postcode email phone\n"
+        "  birth_date gender guardian photo category home_branch\n"
+        "[Grant:rec]\nOperations = recordings.view\nRequestRoles = sec\n"
+        "ApproveRoles = sec\nMaxDuration = 1h\nPendingTimeout = 10min\n";
 
 static const GrantActor support1 = { "s1", "support", NULL };
 static const GrantActor support2 = { "s2", "support", NULL };
@@ -115,7 +116,8 @@ static void test_dual_control(void **state)
                                        "CASE-4711", T0, &id),
                          0);
         assert_int_equal(state_of(id), GRANT_PENDING);
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0, NULL), 0);
+        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0, NULL),
+                         0);
 
         /* The requester cannot approve, deny... */
         assert_int_equal(grant_approve(store, def, id, &(GrantActor){ "s1", "officer", NULL }, T0), -EPERM);
@@ -133,12 +135,20 @@ static void test_dual_control(void **state)
         assert_int_equal(g.expires_at, T0 + 60 * USEC_PER_SEC + 4 * USEC_PER_HOUR);
 
         int64_t got = 0;
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + USEC_PER_HOUR, &got), 1);
+        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance",
+                                      T0 + USEC_PER_HOUR, &got),
+                         1);
         assert_int_equal(got, id);
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_EXPORT, "main", T0 + USEC_PER_HOUR, NULL), 1);
+        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_EXPORT, "main",
+                                      T0 + USEC_PER_HOUR, NULL),
+                         1);
         /* The grant is the requester's, and for its kind's operations only. */
-        assert_int_equal(grant_active(store, def, "s2", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + USEC_PER_HOUR, NULL), 0);
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_ERASE, "appliance", T0 + USEC_PER_HOUR, NULL), 0);
+        assert_int_equal(grant_active(store, def, "s2", POLICY_OP_RECORDINGS_VIEW, "appliance",
+                                      T0 + USEC_PER_HOUR, NULL),
+                         0);
+        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_ERASE, "appliance",
+                                      T0 + USEC_PER_HOUR, NULL),
+                         0);
 
         /* Decided once. */
         assert_int_equal(grant_approve(store, def, id, &admin1, T0 + 120 * USEC_PER_SEC), -EALREADY);
@@ -157,7 +167,8 @@ static void test_self_approval_with_both_rights(void **state)
         GrantActor u1 = { "u1", "sec", NULL }, u2 = { "u2", "sec", NULL };
         int64_t id;
 
-        assert_int_equal(grant_request(store, local, &u1, "rec", "appliance", USEC_PER_HOUR, "T1", T0, &id), 0);
+        assert_int_equal(grant_request(store, local, &u1, "rec", "appliance", USEC_PER_HOUR, "T1", T0, &id),
+                         0);
         assert_int_equal(grant_approve(store, local, id, &u1, T0), -EPERM);
         assert_int_equal(state_of(id), GRANT_PENDING);
         assert_string_equal(audit().last_outcome, "self-approval");
@@ -169,34 +180,45 @@ static void test_request_refusals(void **state)
 {
         int64_t id = 12345;
 
-        assert_int_equal(grant_request(store, def, &desk1, "recordings", "main", USEC_PER_HOUR, "T", T0, &id), -EACCES);
-        assert_int_equal(grant_request(store, def, &officer1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id),
-                         -EACCES);
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", 8 * USEC_PER_HOUR + 1, "T",
-                                       T0, &id),
+        assert_int_equal(
+                grant_request(store, def, &desk1, "recordings", "main", USEC_PER_HOUR, "T", T0, &id),
+                -EACCES);
+        assert_int_equal(
+                grant_request(store, def, &officer1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id),
+                -EACCES);
+        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance",
+                                       8 * USEC_PER_HOUR + 1, "T", T0, &id),
                          -ERANGE);
-        assert_int_equal(grant_request(store, def, &support1, "nope", "appliance", USEC_PER_HOUR, "T", T0, &id), -ENOENT);
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "mars", USEC_PER_HOUR, "T", T0, &id), -ENOENT);
+        assert_int_equal(
+                grant_request(store, def, &support1, "nope", "appliance", USEC_PER_HOUR, "T", T0, &id),
+                -ENOENT);
+        assert_int_equal(
+                grant_request(store, def, &support1, "recordings", "mars", USEC_PER_HOUR, "T", T0, &id),
+                -ENOENT);
         /* A librarian works at their own branch only ("Scopes = home"). */
-        assert_int_equal(grant_request(store, def, &librarian_main, "recordings", "mobile", USEC_PER_HOUR, "T", T0, &id),
+        assert_int_equal(grant_request(store, def, &librarian_main, "recordings", "mobile", USEC_PER_HOUR,
+                                       "T", T0, &id),
                          -EACCES);
         assert_int_equal(id, 12345); /* untouched */
         assert_int_equal(audit().refused, 6);
 
         /* Malformed ids are refused before anything is written. */
-        assert_int_equal(grant_request(store, def, &(GrantActor){ "John Smith", "support", NULL }, "recordings",
-                                       "appliance", USEC_PER_HOUR, "T", T0, &id),
+        assert_int_equal(grant_request(store, def, &(GrantActor){ "John Smith", "support", NULL },
+                                       "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id),
                          -EINVAL);
         assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR,
                                        "theft by Jane Doe", T0, &id),
                          -EINVAL);
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", 0, "T", T0, &id), -EINVAL);
+        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", 0, "T", T0, &id),
+                         -EINVAL);
         assert_int_equal(grant_request(store, def, &(GrantActor){ "system", "support", NULL }, "recordings",
                                        "appliance", USEC_PER_HOUR, "T", T0, &id),
                          -EINVAL);
         assert_int_equal(audit().n, 6);
 
-        assert_int_equal(grant_request(store, def, &librarian_main, "recordings", "main", USEC_PER_HOUR, "T", T0, &id), 0);
+        assert_int_equal(grant_request(store, def, &librarian_main, "recordings", "main", USEC_PER_HOUR, "T",
+                                       T0, &id),
+                         0);
         assert_int_equal(grant_approve(store, def, id, &admin1, T0), 0);
         assert_int_equal(grant_active(store, def, "l1", POLICY_OP_RECORDINGS_VIEW, "main", T0, NULL), 1);
         assert_int_equal(grant_active(store, def, "l1", POLICY_OP_RECORDINGS_VIEW, "mobile", T0, NULL), 0);
@@ -206,16 +228,20 @@ static void test_expiry(void **state)
 {
         int64_t a, b;
 
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", 2 * USEC_PER_HOUR, "T", T0, &a), 0);
+        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", 2 * USEC_PER_HOUR,
+                                       "T", T0, &a),
+                         0);
         assert_int_equal(grant_approve(store, def, a, &officer1, T0), 0);
-        assert_int_equal(grant_request(store, def, &support2, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &b), 0);
+        assert_int_equal(
+                grant_request(store, def, &support2, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &b),
+                0);
 
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + 2 * USEC_PER_HOUR - 1,
-                                      NULL),
+        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance",
+                                      T0 + 2 * USEC_PER_HOUR - 1, NULL),
                          1);
         /* Not active from expires_at on, even before any sweep. */
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + 2 * USEC_PER_HOUR,
-                                      NULL),
+        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance",
+                                      T0 + 2 * USEC_PER_HOUR, NULL),
                          0);
         assert_int_equal(grant_expire(store, T0 + 2 * USEC_PER_HOUR - 1), 0);
         assert_int_equal(grant_expire(store, T0 + 2 * USEC_PER_HOUR), 1);
@@ -232,12 +258,13 @@ static void test_expiry(void **state)
 /* Approval is capped by the MaxDuration in force when approving. */
 static void test_duration_capped_by_current_policy(void **state)
 {
-        static const char shorter[] = "[Policy]\nVersion = 1\n"
-                                      "[Role:sec]\nAllow = grant.request grant.approve grant.revoke\nScopes = all\n"
-                                      "[Registration]\nNotCollected = card_number name address postcode email phone\n"
-                                      "  birth_date gender guardian photo category home_branch\n"
-                                      "[Grant:rec]\nOperations = recordings.view\nRequestRoles = sec\n"
-                                      "ApproveRoles = sec\nMaxDuration = 10min\n";
+        static const char shorter[] =
+                "[Policy]\nVersion = 1\n"
+                "[Role:sec]\nAllow = grant.request grant.approve grant.revoke\nScopes = all\n"
+                "[Registration]\nNotCollected = card_number name address postcode email phone\n"
+                "  birth_date gender guardian photo category home_branch\n"
+                "[Grant:rec]\nOperations = recordings.view\nRequestRoles = sec\n"
+                "ApproveRoles = sec\nMaxDuration = 10min\n";
         _cleanup_policy_ Policy *p2 = NULL;
         ConfigError err;
         int64_t id;
@@ -256,24 +283,32 @@ static void test_deny_and_revoke(void **state)
 {
         int64_t a, b, c;
 
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &a), 0);
+        assert_int_equal(
+                grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &a),
+                0);
         assert_int_equal(grant_deny(store, def, a, &admin1, T0), 0);
         assert_int_equal(state_of(a), GRANT_DENIED);
         assert_int_equal(grant_approve(store, def, a, &officer1, T0), -EALREADY);
 
         /* The requester may withdraw their own request... */
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &b), 0);
+        assert_int_equal(
+                grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &b),
+                0);
         assert_int_equal(grant_revoke(store, def, b, &support1, T0), 0);
         assert_int_equal(state_of(b), GRANT_REVOKED);
 
         /* ...an approver ends an approved grant at once; a colleague cannot. */
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &c), 0);
+        assert_int_equal(
+                grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &c),
+                0);
         assert_int_equal(grant_approve(store, def, c, &officer1, T0), 0);
         assert_int_equal(grant_revoke(store, def, c, &support2, T0 + 1), -EACCES);
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + 1, NULL), 1);
+        assert_int_equal(
+                grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + 1, NULL), 1);
         assert_int_equal(grant_revoke(store, def, c, &admin1, T0 + 2), 0);
         assert_int_equal(state_of(c), GRANT_REVOKED);
-        assert_int_equal(grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + 3, NULL), 0);
+        assert_int_equal(
+                grant_active(store, def, "s1", POLICY_OP_RECORDINGS_VIEW, "appliance", T0 + 3, NULL), 0);
         assert_int_equal(grant_revoke(store, def, c, &admin1, T0 + 4), -EALREADY);
         assert_int_equal(grant_revoke(store, def, 999, &admin1, T0 + 4), -ENOENT);
 }
@@ -284,10 +319,13 @@ static void test_schema_guards(void **state)
         _cleanup_db_ sqlite3 *db = NULL;
         int64_t id;
 
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id), 0);
+        assert_int_equal(
+                grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id),
+                0);
         assert_int_equal(db_open(path, 0, &db), 0);
-        assert_int_equal(db_exec(db, "UPDATE grants SET state = 'approved', decided_by = requester, expires_at = 1;"),
-                         -EEXIST);
+        assert_int_equal(
+                db_exec(db, "UPDATE grants SET state = 'approved', decided_by = requester, expires_at = 1;"),
+                -EEXIST);
         assert_int_equal(db_exec(db, "UPDATE grants SET state = 'approved';"), -EEXIST);
         assert_int_equal(db_exec(db, "UPDATE grant_audit SET outcome = 'ok';"), -EEXIST);
         assert_int_equal(db_schema_version(db), 1);
@@ -298,7 +336,9 @@ static void test_reopen_and_purge(void **state)
 {
         int64_t id;
 
-        assert_int_equal(grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id), 0);
+        assert_int_equal(
+                grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id),
+                0);
         assert_int_equal(grant_deny(store, def, id, &officer1, T0), 0);
         store = grant_store_close(store);
         assert_int_equal(grant_store_open(path, &store), 0);
@@ -334,7 +374,8 @@ static void test_write_faults(void **state)
                 int r;
 
                 sqlite_fault_arm(SQLITE_FAULT_WRITE, n);
-                r = grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0, &id);
+                r = grant_request(store, def, &support1, "recordings", "appliance", USEC_PER_HOUR, "T", T0,
+                                  &id);
                 done = !sqlite_fault_disarm();
 
                 Counts c = { 0 };

@@ -44,16 +44,16 @@ static const struct {
         char collect;
         bool desks;
 } field_matrix[] = {
-        { "id", "RRRR-R", '.', true },           { "card_number", "WWW--R", 'Q', true },
-        { "name", "WWW--R", 'Q', true },         { "address", "WWW--R", 'Q', false },
-        { "postcode", "WWW--R", 'Q', false },    { "email", "WWW--R", 'O', false },
-        { "phone", "WWW--R", 'O', false },       { "birth_date", "WWW--R", 'O', false },
-        { "gender", "-RR--R", 'N', false },      { "guardian", "-RR--R", 'N', false },
-        { "photo", "--R---", 'N', false },       { "category", "WWW--R", 'Q', true },
-        { "home_branch", "WWWR-R", 'Q', true },  { "notes", "-WW---", '.', false },
-        { "expiry", "RWW--R", '.', true },       { "blocked", "RWW--R", '.', true },
-        { "loans", "RRR--R", '.', true },        { "holds", "RRR--R", '.', true },
-        { "fines", "RRR--R", '.', true },        { "loan_history", "-RR--R", '.', false },
+        { "id", "RRRR-R", '.', true },          { "card_number", "WWW--R", 'Q', true },
+        { "name", "WWW--R", 'Q', true },        { "address", "WWW--R", 'Q', false },
+        { "postcode", "WWW--R", 'Q', false },   { "email", "WWW--R", 'O', false },
+        { "phone", "WWW--R", 'O', false },      { "birth_date", "WWW--R", 'O', false },
+        { "gender", "-RR--R", 'N', false },     { "guardian", "-RR--R", 'N', false },
+        { "photo", "--R---", 'N', false },      { "category", "WWW--R", 'Q', true },
+        { "home_branch", "WWWR-R", 'Q', true }, { "notes", "-WW---", '.', false },
+        { "expiry", "RWW--R", '.', true },      { "blocked", "RWW--R", '.', true },
+        { "loans", "RRR--R", '.', true },       { "holds", "RRR--R", '.', true },
+        { "fines", "RRR--R", '.', true },       { "loan_history", "-RR--R", '.', false },
         { "created", "RRRR-R", '.', false },
 };
 
@@ -105,7 +105,8 @@ static void test_operation_matrix(void **state)
                         PolicyVerdict want = op_matrix[i].cells[ri] == 'Y'   ? POLICY_ALLOW
                                              : op_matrix[i].cells[ri] == 'G' ? POLICY_NEEDS_GRANT
                                                                              : POLICY_DENY;
-                        PolicyVerdict got = policy_check(policy, actor(roles[ri], "main"), op, POLICY_SCOPE_APPLIANCE, &rule);
+                        PolicyVerdict got = policy_check(policy, actor(roles[ri], "main"), op,
+                                                         POLICY_SCOPE_APPLIANCE, &rule);
                         if (got != want)
                                 fail_msg("%s by %s: got %s, want %s", op_matrix[i].op, roles[ri],
                                          policy_verdict_to_string(got), policy_verdict_to_string(want));
@@ -127,8 +128,8 @@ static void test_field_matrix(void **state)
                         bool rd = policy_field_readable(policy, (PolicyRoleId)ri, f, NULL);
                         bool wr = policy_field_writable(policy, (PolicyRoleId)ri, f, NULL);
                         if (rd != (c != '-') || wr != (c == 'W'))
-                                fail_msg("field %s for %s: got %s%s, want %c", field_matrix[i].field, roles[ri],
-                                         rd ? "r" : "-", wr ? "w" : "-", c);
+                                fail_msg("field %s for %s: got %s%s, want %c", field_matrix[i].field,
+                                         roles[ri], rd ? "r" : "-", wr ? "w" : "-", c);
                         assert_int_equal(!!(policy_readable_fields(policy, ri) & (UINT64_C(1) << f)), rd);
                         assert_int_equal(!!(policy_writable_fields(policy, ri) & (UINT64_C(1) << f)), wr);
                 }
@@ -137,7 +138,8 @@ static void test_field_matrix(void **state)
                                                                       : POLICY_NOT_COLLECTED;
                 assert_int_equal(policy_field_collection(policy, f, NULL), want);
                 assert_int_equal(field_matrix[i].collect == '.', patron_field_class(f) != PATRON_FIELD_FORM);
-                assert_int_equal(!!(policy_replication_fields(policy) & (UINT64_C(1) << f)), field_matrix[i].desks);
+                assert_int_equal(!!(policy_replication_fields(policy) & (UINT64_C(1) << f)),
+                                 field_matrix[i].desks);
         }
 }
 
@@ -151,24 +153,31 @@ static void test_scopes(void **state)
         assert_int_equal(policy_scope_lookup(policy, "appliance"), POLICY_SCOPE_APPLIANCE);
 
         /* "Scopes = home": a desk works on its own branch's records only. */
-        assert_int_equal(policy_check(policy, actor("desk", "main"), POLICY_OP_CIRCULATION_CHECKOUT, main_, NULL),
-                         POLICY_ALLOW);
-        assert_int_equal(policy_check(policy, actor("desk", "main"), POLICY_OP_CIRCULATION_CHECKOUT, mobile, NULL),
-                         POLICY_DENY);
-        assert_int_equal(policy_check(policy, actor("desk", "mobile"), POLICY_OP_CIRCULATION_CHECKOUT, mobile, NULL),
-                         POLICY_ALLOW);
-        assert_int_equal(policy_check(policy, actor("librarian", "main"), POLICY_OP_PATRON_ERASE, archive, NULL),
-                         POLICY_DENY);
+        assert_int_equal(
+                policy_check(policy, actor("desk", "main"), POLICY_OP_CIRCULATION_CHECKOUT, main_, NULL),
+                POLICY_ALLOW);
+        assert_int_equal(
+                policy_check(policy, actor("desk", "main"), POLICY_OP_CIRCULATION_CHECKOUT, mobile, NULL),
+                POLICY_DENY);
+        assert_int_equal(
+                policy_check(policy, actor("desk", "mobile"), POLICY_OP_CIRCULATION_CHECKOUT, mobile, NULL),
+                POLICY_ALLOW);
+        assert_int_equal(
+                policy_check(policy, actor("librarian", "main"), POLICY_OP_PATRON_ERASE, archive, NULL),
+                POLICY_DENY);
         /* "Scopes = all". */
         for (int s = 0; s < (int)policy_n_scopes(policy); s++) {
-                assert_int_equal(policy_check(policy, actor("admin", "main"), POLICY_OP_PATRON_VIEW, s, NULL),
-                                 POLICY_ALLOW);
-                assert_int_equal(policy_check(policy, actor("dpo", "main"), POLICY_OP_PATRON_EXPORT, s, NULL),
-                                 POLICY_ALLOW);
+                assert_int_equal(
+                        policy_check(policy, actor("admin", "main"), POLICY_OP_PATRON_VIEW, s, NULL),
+                        POLICY_ALLOW);
+                assert_int_equal(
+                        policy_check(policy, actor("dpo", "main"), POLICY_OP_PATRON_EXPORT, s, NULL),
+                        POLICY_ALLOW);
         }
         /* A scope test never turns a denied operation into an allowed one. */
-        assert_int_equal(policy_check(policy, actor("admin", "main"), POLICY_OP_CIRCULATION_CHECKOUT, main_, NULL),
-                         POLICY_DENY);
+        assert_int_equal(
+                policy_check(policy, actor("admin", "main"), POLICY_OP_CIRCULATION_CHECKOUT, main_, NULL),
+                POLICY_DENY);
 
         /* Replication: a desk receives its own branch's patrons only. */
         assert_true(policy_replicates_scope(policy, main_, main_, NULL));
@@ -181,8 +190,10 @@ static void test_retention(void **state)
         assert_int_equal(policy_retention(policy, POLICY_RETENTION_RECORDINGS, NULL), 72 * USEC_PER_HOUR);
         assert_int_equal(policy_retention(policy, POLICY_RETENTION_OPERATIONS_LOG, NULL), 30 * USEC_PER_DAY);
         assert_int_equal(policy_retention(policy, POLICY_RETENTION_ACCESS_AUDIT, NULL), USEC_PER_YEAR);
-        assert_int_equal(policy_retention(policy, POLICY_RETENTION_LOAN_HISTORY_ANONYMISE, NULL), 6 * USEC_PER_MONTH);
-        assert_int_equal(policy_retention(policy, POLICY_RETENTION_LOAN_HISTORY_FLOOR, NULL), USEC_PER_MONTH);
+        assert_int_equal(policy_retention(policy, POLICY_RETENTION_LOAN_HISTORY_ANONYMISE, NULL),
+                         6 * USEC_PER_MONTH);
+        assert_int_equal(policy_retention(policy, POLICY_RETENTION_LOAN_HISTORY_FLOOR, NULL),
+                         USEC_PER_MONTH);
         assert_int_equal(policy_retention(policy, _POLICY_RETENTION_MAX, NULL), 0);
 }
 

@@ -176,9 +176,12 @@ static void test_bad_query(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_allowed_field_read),     cmocka_unit_test(test_denied_by_scope),
-                cmocka_unit_test(test_denied_by_minimisation), cmocka_unit_test(test_denied_by_deny_rule_and_default),
-                cmocka_unit_test(test_needs_grant),            cmocka_unit_test(test_derived_field_never_written),
+                cmocka_unit_test(test_allowed_field_read),
+                cmocka_unit_test(test_denied_by_scope),
+                cmocka_unit_test(test_denied_by_minimisation),
+                cmocka_unit_test(test_denied_by_deny_rule_and_default),
+                cmocka_unit_test(test_needs_grant),
+                cmocka_unit_test(test_derived_field_never_written),
                 cmocka_unit_test(test_bad_query),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

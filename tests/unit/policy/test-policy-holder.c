@@ -113,9 +113,11 @@ static void on_reload(PolicyHolder *h, int r, const ConfigError *err, void *user
 
         if (r < 0)
                 snprintf(buf, sizeof buf, "err line=%u gen=%llu checkout=%s\n", err->line,
-                         (unsigned long long)policy_holder_generation(h), policy_verdict_to_string(checkout(p)));
+                         (unsigned long long)policy_holder_generation(h),
+                         policy_verdict_to_string(checkout(p)));
         else
-                snprintf(buf, sizeof buf, "ok gen=%llu checkout=%s\n", (unsigned long long)policy_holder_generation(h),
+                snprintf(buf, sizeof buf, "ok gen=%llu checkout=%s\n",
+                         (unsigned long long)policy_holder_generation(h),
                          policy_verdict_to_string(checkout(p)));
         report(buf);
 }
@@ -135,8 +137,9 @@ static _noreturn_ void child_main(int fd)
         report_fd = fd;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || sd_event_new(&e) < 0 || policy_holder_new(path, &h, &err) < 0 ||
-            policy_holder_attach(h, e, on_reload, NULL) < 0 || sd_event_add_signal(e, NULL, SIGTERM, on_term, NULL) < 0)
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || sd_event_new(&e) < 0 ||
+            policy_holder_new(path, &h, &err) < 0 || policy_holder_attach(h, e, on_reload, NULL) < 0 ||
+            sd_event_add_signal(e, NULL, SIGTERM, on_term, NULL) < 0)
                 _exit(2);
         report("ready\n");
         int r = sd_event_loop(e);

@@ -9,93 +9,128 @@
 #include "tests/unit/test.h"
 
 /* A small valid policy; cases append lines from line 22 on, or replace text. */
-static const char base[] = "[Policy]\n"                                              /* 1 */
-                           "Version = 1\n"                                           /* 2 */
-                           "[Scopes]\n"                                              /* 3 */
-                           "Branches = main\n"                                       /* 4 */
-                           "[Role:desk]\n"                                           /* 5 */
-                           "Allow = circulation.* grant.request\n"                   /* 6 */
-                           "Scopes = home\n"                                         /* 7 */
-                           "Read = *\n"                                              /* 8 */
-                           "Write = name\n"                                          /* 9 */
-                           "[Role:boss]\n"                                           /* 10 */
-                           "Allow = grant.approve\n"                                 /* 11 */
-                           "Scopes = all\n"                                          /* 12 */
-                           "[Registration]\n"                                        /* 13 */
-                           "Required = name card_number\n"                           /* 14 */
-                           "Optional = email phone address postcode birth_date\n"    /* 15 */
+static const char base[] = "[Policy]\n" /* 1 */
+                           "Version = 1\n" /* 2 */
+                           "[Scopes]\n" /* 3 */
+                           "Branches = main\n" /* 4 */
+                           "[Role:desk]\n" /* 5 */
+                           "Allow = circulation.* grant.request\n" /* 6 */
+                           "Scopes = home\n" /* 7 */
+                           "Read = *\n" /* 8 */
+                           "Write = name\n" /* 9 */
+                           "[Role:boss]\n" /* 10 */
+                           "Allow = grant.approve\n" /* 11 */
+                           "Scopes = all\n" /* 12 */
+                           "[Registration]\n" /* 13 */
+                           "Required = name card_number\n" /* 14 */
+                           "Optional = email phone address postcode birth_date\n" /* 15 */
                            "NotCollected = gender guardian photo category home_branch\n" /* 16 */
-                           "[Grant:rec]\n"                                           /* 17 */
-                           "Operations = recordings.view\n"                          /* 18 */
-                           "RequestRoles = desk\n"                                   /* 19 */
-                           "ApproveRoles = boss\n"                                   /* 20 */
-                           "MaxDuration = 1h\n";                                     /* 21 */
+                           "[Grant:rec]\n" /* 17 */
+                           "Operations = recordings.view\n" /* 18 */
+                           "RequestRoles = desk\n" /* 19 */
+                           "ApproveRoles = boss\n" /* 20 */
+                           "MaxDuration = 1h\n"; /* 21 */
 
 typedef struct Case {
         const char *what;
-        const char *append;  /* added after base */
+        const char *append; /* added after base */
         const char *replace; /* or: replace this text of base ... */
-        const char *with;    /* ... with this */
+        const char *with; /* ... with this */
         unsigned line;
         const char *message; /* a substring of the error */
 } Case;
 
 static const Case cases[] = {
-        { "unknown key in a role", "[Role:x]\nAllow = patron.view\nColour = blue\n", NULL, NULL, 24, "unknown key 'Colour'" },
-        { "unknown key in [Retention]", "[Retention]\nRecording = 72h\n", NULL, NULL, 23, "unknown key 'Recording'" },
-        { "unknown key in a grant", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nApprovers = boss\n", 22, "unknown key 'Approvers'" },
+        { "unknown key in a role", "[Role:x]\nAllow = patron.view\nColour = blue\n", NULL, NULL, 24,
+          "unknown key 'Colour'" },
+        { "unknown key in [Retention]", "[Retention]\nRecording = 72h\n", NULL, NULL, 23,
+          "unknown key 'Recording'" },
+        { "unknown key in a grant", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nApprovers = boss\n", 22,
+          "unknown key 'Approvers'" },
         { "unknown section", "[Roles]\nAllow = x\n", NULL, NULL, 22, "unknown section [Roles]" },
         { "bad duration", "[Retention]\nRecordings = 72 hourz\n", NULL, NULL, 23, "bad duration" },
         { "bad grant duration", NULL, "MaxDuration = 1h", "MaxDuration = forever", 21, "bad duration" },
         { "zero duration", "[Retention]\nOperationsLog = 0\n", NULL, NULL, 23, "longer than zero" },
-        { "duration over the limit", "[Retention]\nAccessAudit = 11y\n", NULL, NULL, 23, "longer than the limit" },
-        { "duration overflow", "[Retention]\nAccessAudit = 99999999999999999999d\n", NULL, NULL, 23, "out of range" },
-        { "duplicate role", "[Role:desk]\nAllow = patron.view\n", NULL, NULL, 22, "duplicate section [Role:desk] (first at line 5)" },
-        { "duplicate role, adjacent", NULL, "[Role:boss]\n", "[Role:desk]\n", 10, "duplicate section [Role:desk]" },
-        { "duplicate [Policy]", "[Policy]\nDescription = again\n", NULL, NULL, 22, "duplicate section [Policy]" },
-        { "huge line", "[Role:x]\nDescription = "
-          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+        { "duration over the limit", "[Retention]\nAccessAudit = 11y\n", NULL, NULL, 23,
+          "longer than the limit" },
+        { "duration overflow", "[Retention]\nAccessAudit = 99999999999999999999d\n", NULL, NULL, 23,
+          "out of range" },
+        { "duplicate role", "[Role:desk]\nAllow = patron.view\n", NULL, NULL, 22,
+          "duplicate section [Role:desk] (first at line 5)" },
+        { "duplicate role, adjacent", NULL, "[Role:boss]\n", "[Role:desk]\n", 10,
+          "duplicate section [Role:desk]" },
+        { "duplicate [Policy]", "[Policy]\nDescription = again\n", NULL, NULL, 22,
+          "duplicate section [Policy]" },
+        { "huge line",
+          "[Role:x]\nDescription = "
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "a"
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "a\n",
           NULL, NULL, 23, "line longer than" },
         { "control byte", "[Role:x]\nDescription = a\033b\n", NULL, NULL, 23, "control or NUL byte" },
         { "NUL byte", NULL, "Version = 1", "Version = \0001", 2, "NUL byte" },
         { "syntax error", "[Role:x]\nAllow patron.view\n", NULL, NULL, 23, "syntax error" },
         { "key outside a section", NULL, "[Policy]\n", "Version = 1\n[Policy]\n", 1, "outside any section" },
-        { "unknown operation", "[Role:x]\nAllow = patron.vieww\n", NULL, NULL, 23, "unknown operation 'patron.vieww'" },
-        { "unknown operation group", "[Role:x]\nAllow = patrons.*\n", NULL, NULL, 23, "unknown operation group 'patrons'" },
-        { "unknown field", "[Role:x]\nRead = name shoe_size\n", NULL, NULL, 23, "unknown field 'shoe_size'" },
-        { "unknown field, continuation line", "[Role:x]\nRead = name\n  email shoe_size\n", NULL, NULL, 24, "unknown field 'shoe_size'" },
+        { "unknown operation", "[Role:x]\nAllow = patron.vieww\n", NULL, NULL, 23,
+          "unknown operation 'patron.vieww'" },
+        { "unknown operation group", "[Role:x]\nAllow = patrons.*\n", NULL, NULL, 23,
+          "unknown operation group 'patrons'" },
+        { "unknown field", "[Role:x]\nRead = name shoe_size\n", NULL, NULL, 23,
+          "unknown field 'shoe_size'" },
+        { "unknown field, continuation line", "[Role:x]\nRead = name\n  email shoe_size\n", NULL, NULL, 24,
+          "unknown field 'shoe_size'" },
         { "empty list", "[Role:x]\nAllow =\n", NULL, NULL, 23, "empty list" },
         { "unknown scope", "[Role:x]\nScopes = mars\n", NULL, NULL, 23, "unknown scope 'mars'" },
         { "reserved scope name", NULL, "Branches = main", "Branches = main home", 4, "reserved" },
-        { "scope declared twice", NULL, "Branches = main", "Branches = main\nDatabases = main", 5, "declared twice" },
-        { "bad role name", "[Role:Desk!]\nAllow = patron.view\n", NULL, NULL, 22, "bad name in [Role:Desk!]" },
+        { "scope declared twice", NULL, "Branches = main", "Branches = main\nDatabases = main", 5,
+          "declared twice" },
+        { "bad role name", "[Role:Desk!]\nAllow = patron.view\n", NULL, NULL, 22,
+          "bad name in [Role:Desk!]" },
         { "empty role name", "[Role:]\nAllow = patron.view\n", NULL, NULL, 22, "bad name" },
-        { "scalar set twice", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nMaxDuration = 2h\n", 22, "'MaxDuration' set twice" },
+        { "scalar set twice", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nMaxDuration = 2h\n", 22,
+          "'MaxDuration' set twice" },
         { "version twice", NULL, "Version = 1\n", "Version = 1\nVersion = 1\n", 3, "set twice" },
-        { "dual control off", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nRequireDistinctApprover = no\n", 22, "dual control cannot be switched off" },
-        { "dual control not a boolean", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nRequireDistinctApprover = maybe\n", 22, "not a boolean" },
+        { "dual control off", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nRequireDistinctApprover = no\n",
+          22, "dual control cannot be switched off" },
+        { "dual control not a boolean", NULL, "MaxDuration = 1h\n",
+          "MaxDuration = 1h\nRequireDistinctApprover = maybe\n", 22, "not a boolean" },
         { "derived field written", NULL, "Write = name", "Write = name loans", 9, "'loans' is derived" },
         { "write without read", NULL, "Read = *", "Read = id", 9, "may write field 'name' but not read it" },
-        { "field classified twice", NULL, "Optional = email", "Optional = name email", 15, "'name' already classified at line 14" },
-        { "non-form field in registration", NULL, "Required = name", "Required = name loans", 14, "not a registration field" },
-        { "field not classified", NULL, "NotCollected = gender guardian photo category home_branch", "NotCollected = gender guardian photo category", 13, "'home_branch' is not classified" },
-        { "floor above anonymisation", "[Retention]\nLoanHistoryAnonymiseAfter = 1month\nLoanHistoryFloor = 2months\n", NULL, NULL, 23, "shorter than LoanHistoryFloor" },
+        { "field classified twice", NULL, "Optional = email", "Optional = name email", 15,
+          "'name' already classified at line 14" },
+        { "non-form field in registration", NULL, "Required = name", "Required = name loans", 14,
+          "not a registration field" },
+        { "field not classified", NULL, "NotCollected = gender guardian photo category home_branch",
+          "NotCollected = gender guardian photo category", 13, "'home_branch' is not classified" },
+        { "floor above anonymisation",
+          "[Retention]\nLoanHistoryAnonymiseAfter = 1month\nLoanHistoryFloor = 2months\n", NULL, NULL, 23,
+          "shorter than LoanHistoryFloor" },
         { "wrong version", NULL, "Version = 1", "Version = 2", 2, "unsupported policy Version" },
         { "no version", NULL, "Version = 1\n", "Description = x\n", 0, "missing [Policy]" },
-        { "requester without grant.request", NULL, "RequestRoles = desk", "RequestRoles = desk boss", 19, "role 'boss' may not request" },
-        { "approver without grant.approve", NULL, "ApproveRoles = boss", "ApproveRoles = boss desk", 20, "role 'desk' may not approve" },
-        { "unknown role in a grant", NULL, "ApproveRoles = boss", "ApproveRoles = bosss", 20, "unknown role 'bosss'" },
-        { "operation in two grant kinds", "[Grant:two]\nOperations = recordings.*\nRequestRoles = desk\nApproveRoles = boss\nMaxDuration = 1h\n", NULL, NULL, 23, "already needs grant kind 'rec'" },
+        { "requester without grant.request", NULL, "RequestRoles = desk", "RequestRoles = desk boss", 19,
+          "role 'boss' may not request" },
+        { "approver without grant.approve", NULL, "ApproveRoles = boss", "ApproveRoles = boss desk", 20,
+          "role 'desk' may not approve" },
+        { "unknown role in a grant", NULL, "ApproveRoles = boss", "ApproveRoles = bosss", 20,
+          "unknown role 'bosss'" },
+        { "operation in two grant kinds",
+          "[Grant:two]\nOperations = recordings.*\nRequestRoles = desk\nApproveRoles = boss\nMaxDuration = "
+          "1h\n",
+          NULL, NULL, 23, "already needs grant kind 'rec'" },
         { "grant without MaxDuration", NULL, "MaxDuration = 1h\n", "", 17, "needs MaxDuration" },
         { "grant without approvers", NULL, "ApproveRoles = boss\n", "", 17, "needs ApproveRoles" },
-        { "grant duration over the limit", NULL, "MaxDuration = 1h", "MaxDuration = 91d", 21, "longer than the limit" },
+        { "grant duration over the limit", NULL, "MaxDuration = 1h", "MaxDuration = 91d", 21,
+          "longer than the limit" },
         { "no roles", NULL, NULL, NULL, 0, "no [Role:NAME]" },
-        { "section name too long", "[Role:abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij]\n", NULL, NULL, 22, "section name longer" },
-        { "role name too long", "[Role:abcdefghijabcdefghijabcdefghijabc]\nAllow = patron.view\n", NULL, NULL, 22, "bad name" },
+        { "section name too long", "[Role:abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij]\n", NULL, NULL,
+          22, "section name longer" },
+        { "role name too long", "[Role:abcdefghijabcdefghijabcdefghijabc]\nAllow = patron.view\n", NULL,
+          NULL, 22, "bad name" },
         /* inih reads an indented line after a key as more of its value, so an
          * indented header is not a header: here MaxDuration gets a second value. */
-        { "indented header continues a value", "  [Role:y]\nAllow = audit.read\n", NULL, NULL, 22, "'MaxDuration' set twice" },
+        { "indented header continues a value", "  [Role:y]\nAllow = audit.read\n", NULL, NULL, 22,
+          "'MaxDuration' set twice" },
         { "unterminated section", "[Role:x\nAllow = patron.view\n", NULL, NULL, 22, "syntax error" },
 };
 
@@ -156,8 +191,8 @@ static void test_malformed(void **state)
                         fail_msg("%s: accepted", c->what);
                 assert_ptr_equal(p, (Policy *)0x1); /* untouched on failure */
                 if (err.line != c->line || !strstr(err.message, c->message))
-                        fail_msg("%s: got line %u \"%s\", want line %u \"%s\"", c->what, err.line, err.message,
-                                 c->line, c->message);
+                        fail_msg("%s: got line %u \"%s\", want line %u \"%s\"", c->what, err.line,
+                                 err.message, c->line, c->message);
                 assert_string_equal(err.file, "bad.conf");
         }
 }
@@ -191,12 +226,12 @@ static void test_file_errors(void **state)
  * whatever the order; the rule of a decision is the line naming it. */
 static void test_lists_and_precedence(void **state)
 {
-        static const char extra[] = "[Role:x]\n"              /* 22 */
-                                    "Deny = patron.erase\n"   /* 23 */
-                                    "Allow = patron.*\n"      /* 24 */
-                                    "  audit.read\n"          /* 25 */
+        static const char extra[] = "[Role:x]\n" /* 22 */
+                                    "Deny = patron.erase\n" /* 23 */
+                                    "Allow = patron.*\n" /* 24 */
+                                    "  audit.read\n" /* 25 */
                                     "Allow = policy.reload\n" /* 26 */
-                                    "Scopes = all\n";         /* 27 */
+                                    "Scopes = all\n"; /* 27 */
         _cleanup_free_ char *text = NULL;
         _cleanup_policy_ Policy *p = NULL;
         PolicyRuleInfo info;
@@ -245,11 +280,14 @@ static void test_layout(void **state)
         _cleanup_policy_ Policy *p = NULL;
         ConfigError err;
 
-        assert_true(asprintf(&text, "\xEF\xBB\xBF# comment\n; another\n\n%s\n[Role:y]  \nAllow = audit.read ; why\n",
-                             base) > 0);
+        assert_true(
+                asprintf(&text,
+                         "\xEF\xBB\xBF# comment\n; another\n\n%s\n[Role:y]  \nAllow = audit.read ; why\n",
+                         base) > 0);
         assert_int_equal(policy_load_text("y.conf", text, strlen(text), &p, &err), 0);
         assert_int_equal(policy_role_lookup(p, "y"), 2);
-        assert_int_equal(policy_check(p, (PolicyActor){ .role = 2 }, POLICY_OP_AUDIT_READ, 0, NULL), POLICY_ALLOW);
+        assert_int_equal(policy_check(p, (PolicyActor){ .role = 2 }, POLICY_OP_AUDIT_READ, 0, NULL),
+                         POLICY_ALLOW);
 }
 
 /* References are counted: the last unref frees. */
@@ -271,9 +309,9 @@ static void test_refcount(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_base_is_valid),     cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_file_errors),       cmocka_unit_test(test_lists_and_precedence),
-                cmocka_unit_test(test_layout),            cmocka_unit_test(test_refcount),
+                cmocka_unit_test(test_base_is_valid), cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_file_errors),   cmocka_unit_test(test_lists_and_precedence),
+                cmocka_unit_test(test_layout),        cmocka_unit_test(test_refcount),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,8 +117,10 @@ static void test_unknown_role_removes_all(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_redact_each_role),        cmocka_unit_test(test_support_sees_nothing),
-                cmocka_unit_test(test_desk_keeps_email_officer_does_not), cmocka_unit_test(test_desk_replication),
+                cmocka_unit_test(test_redact_each_role),
+                cmocka_unit_test(test_support_sees_nothing),
+                cmocka_unit_test(test_desk_keeps_email_officer_does_not),
+                cmocka_unit_test(test_desk_replication),
                 cmocka_unit_test(test_unknown_role_removes_all),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
