@@ -131,6 +131,9 @@ static int collect_rule(void *userdata, const char *section, const char *key, co
 
         if (section[0] == '\0')
                 return config_error_set(err, line, -EINVAL, "'%s' outside any section", key);
+        /* inih passes "= value" with an empty key; it would read as a header here. */
+        if (key[0] == '\0')
+                return config_error_set(err, line, -EINVAL, "empty key");
         r = rule_add(l, line, section, key, value, NULL);
         if (r < 0)
                 return config_error_set(err, line, r, "out of memory");

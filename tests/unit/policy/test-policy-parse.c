@@ -47,6 +47,7 @@ static const Case cases[] = {
           "unknown key 'Recording'" },
         { "unknown key in a grant", NULL, "MaxDuration = 1h\n", "MaxDuration = 1h\nApprovers = boss\n", 22,
           "unknown key 'Approvers'" },
+        { "empty key", "[Role:x]\n= patron.view\n", NULL, NULL, 23, "empty key" },
         { "unknown section", "[Roles]\nAllow = x\n", NULL, NULL, 22, "unknown section [Roles]" },
         { "bad duration", "[Retention]\nRecordings = 72 hourz\n", NULL, NULL, 23, "bad duration" },
         { "bad grant duration", NULL, "MaxDuration = 1h", "MaxDuration = forever", 21, "bad duration" },
