@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/policy-explain.h"
 #include "policy/policy.h"
 #include "tests/unit/test.h"
 
@@ -143,6 +144,47 @@ static void test_field_matrix(void **state)
         }
 }
 
+/* The product: every role x operation x field, through policy_explain(), as
+ * a service deciding "may this actor do op to this field of a record at
+ * home" would. Expected: the operation cell, then the field cell for writing
+ * (patron.edit, patron.register) or reading (every other operation). */
+static void test_role_op_field_matrix(void **state)
+{
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < ELEMENTSOF(op_matrix); i++) {
+                int op = policy_op_from_string(op_matrix[i].op);
+                bool write = op == POLICY_OP_PATRON_EDIT || op == POLICY_OP_PATRON_REGISTER;
+
+                for (unsigned ri = 0; ri < N_ROLES; ri++) {
+                        for (unsigned j = 0; j < ELEMENTSOF(field_matrix); j++) {
+                                char oc = op_matrix[i].cells[ri], fc = field_matrix[j].cells[ri];
+                                bool field_ok = write ? fc == 'W' : fc != '-';
+                                PolicyVerdict want = !field_ok   ? POLICY_DENY
+                                                     : oc == 'Y' ? POLICY_ALLOW
+                                                     : oc == 'G' ? POLICY_NEEDS_GRANT
+                                                                 : POLICY_DENY;
+                                PolicyQuery q = {
+                                        .actor = actor(roles[ri], "main"),
+                                        .op = op,
+                                        .scope = (PolicyScopeId)policy_scope_lookup(policy, "main"),
+                                        .field = patron_field_from_string(field_matrix[j].field),
+                                };
+                                PolicyExplanation e;
+
+                                assert_int_equal(policy_explain(policy, &q, &e), 0);
+                                if (e.verdict != want)
+                                        fail_msg("%s %s field %s: got %s, want %s", roles[ri],
+                                                 op_matrix[i].op, field_matrix[j].field,
+                                                 policy_verdict_to_string(e.verdict),
+                                                 policy_verdict_to_string(want));
+                                n++;
+                        }
+                }
+        }
+        assert_int_equal(n, _POLICY_OP_MAX * N_ROLES * _PATRON_FIELD_MAX);
+}
+
 static void test_scopes(void **state)
 {
         int main_ = policy_scope_lookup(policy, "main"), mobile = policy_scope_lookup(policy, "mobile");
@@ -238,6 +280,7 @@ int main(void)
                 cmocka_unit_test(test_tables_cover_catalogue),
                 cmocka_unit_test(test_operation_matrix),
                 cmocka_unit_test(test_field_matrix),
+                cmocka_unit_test(test_role_op_field_matrix),
                 cmocka_unit_test(test_scopes),
                 cmocka_unit_test(test_retention),
                 cmocka_unit_test(test_grant_rules),
