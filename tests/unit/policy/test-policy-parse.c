@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fileio.h"
 #include "policy/policy.h"
 #include "tests/unit/test.h"
 
@@ -307,12 +308,85 @@ static void test_refcount(void **state)
         assert_null(policy_unref(NULL));
 }
 
+/* Allocation failures (link-time wraps of calloc, strdup and reallocarray):
+ * whichever allocation fails, loading ends in -ENOMEM with nothing returned
+ * and nothing leaked (the sanitizer build checks leaks), until it succeeds. */
+static unsigned alloc_countdown;
+static bool alloc_fired;
+
+static bool alloc_fail(void)
+{
+        if (alloc_countdown == 0)
+                return false;
+        if (--alloc_countdown > 0)
+                return false;
+        alloc_fired = true;
+        return true;
+}
+
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+        return alloc_fail() ? NULL : __real_calloc(n, size);
+}
+
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+        return alloc_fail() ? NULL : __real_strdup(s);
+}
+
+void *__real_reallocarray(void *p, size_t n, size_t size);
+void *__wrap_reallocarray(void *p, size_t n, size_t size);
+void *__wrap_reallocarray(void *p, size_t n, size_t size)
+{
+        return alloc_fail() ? NULL : __real_reallocarray(p, n, size);
+}
+
+static void test_allocation_failures(void **state)
+{
+        const char *src = getenv("CARREL_SRCDIR");
+        _cleanup_free_ char *text = NULL;
+        char path[4096];
+        size_t size;
+        unsigned n;
+
+        snprintf(path, sizeof path, "%s/configs/policy.conf", src ? src : ".");
+        assert_int_equal(read_file_bounded(path, CONFIG_FILE_MAX, &text, &size), 0);
+        for (n = 1; n < 100000; n++) {
+                Policy *p = NULL;
+                ConfigError err;
+                int r;
+
+                alloc_countdown = n;
+                alloc_fired = false;
+                r = policy_load_text("policy.conf", text, size, &p, &err);
+                alloc_countdown = 0;
+                if (!alloc_fired) {
+                        assert_int_equal(r, 0);
+                        policy_unref(p);
+                        break;
+                }
+                if (r != -ENOMEM)
+                        fail_msg("allocation %u: got %d (%s)", n, r, err.message);
+                assert_null(p);
+        }
+        /* The default policy takes a few hundred allocations. */
+        assert_true(n > 100);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_base_is_valid), cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_file_errors),   cmocka_unit_test(test_lists_and_precedence),
-                cmocka_unit_test(test_layout),        cmocka_unit_test(test_refcount),
+                cmocka_unit_test(test_base_is_valid),
+                cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_file_errors),
+                cmocka_unit_test(test_lists_and_precedence),
+                cmocka_unit_test(test_layout),
+                cmocka_unit_test(test_refcount),
+                cmocka_unit_test(test_allocation_failures),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
