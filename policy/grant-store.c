@@ -2,6 +2,7 @@
  * change, and by a CHECK constraint in the schema, so that no code path
  * (or hand-edited SQL) can record a grant decided by its own requester. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,12 @@ int grant_store_open(const char *path, GrantStore **ret)
         int r;
 
         assert_return(path && ret, -EINVAL);
+        /* Create it 0600 first (SQLite would use the umask): it names staff and
+         * cases. The -wal and -shm files inherit the mode. */
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno != EEXIST)
+                return negative_errno();
+        safe_close(fd);
         r = db_open(path, DB_OPEN_CREATE, &db);
         if (r < 0)
                 return r;

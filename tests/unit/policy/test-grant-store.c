@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/db.h"
 #include "policy/grant-store.h"
@@ -330,6 +331,10 @@ static void test_schema_guards(void **state)
         assert_int_equal(db_exec(db, "UPDATE grant_audit SET outcome = 'ok';"), -EEXIST);
         assert_int_equal(db_schema_version(db), 1);
         assert_int_equal(state_of(id), GRANT_PENDING);
+
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
 }
 
 static void test_reopen_and_purge(void **state)
