@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/ctl/ctl-grant.h"
+#include "appliance/ctl/ctl-policy.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -46,6 +48,8 @@ static int verb_components(int argc, char *argv[])
 static const Verb verbs[] = {
         { "version", 1, 1, verb_version, "print the version" },
         { "components", 1, 1, verb_components, "list the components of this build" },
+        { "policy", 2, -1, verb_policy, "check, explain and show the GDPR policy" },
+        { "grant", 2, -1, verb_grant, "request, approve, deny, revoke and list access grants" },
 };
 
 int main(int argc, char *argv[])

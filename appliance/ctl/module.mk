@@ -1,3 +1,5 @@
 # carrelctl: officer/admin CLI.
 CTL_SOURCES := appliance/ctl/carrelctl.c appliance/ctl/verbs.c
-$(eval $(call carrel_program,sbin,carrelctl,$(CTL_SOURCES),carrel,))
+CTL_SOURCES += appliance/ctl/ctl-policy.c appliance/ctl/ctl-grant.c
+CTL_LIBS := policy carrel
+$(eval $(call carrel_program,sbin,carrelctl,$(CTL_SOURCES),$(CTL_LIBS),))
