@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/ctl/ctl-keys.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -16,7 +17,7 @@ static const struct {
         int enabled;
         int implemented;
 } components[] = {
-        { "tpm-custody", CONFIG_TPM_CUSTODY, 0 },
+        { "tpm-custody", CONFIG_TPM_CUSTODY, CONFIG_TPM_CUSTODY },
         { "kmod", CONFIG_KMOD, 0 },
         { "recorder", CONFIG_RECORDER, 0 },
         { "circulation", CONFIG_CIRCULATION, 0 },
@@ -46,6 +47,9 @@ static int verb_components(int argc, char *argv[])
 static const Verb verbs[] = {
         { "version", 1, 1, verb_version, "print the version" },
         { "components", 1, 1, verb_components, "list the components of this build" },
+#if CONFIG_TPM_CUSTODY
+        { "keys", 2, -1, verb_keys, "TPM key custody: init, unlock, reseal, rotate, status, wipe" },
+#endif
 };
 
 int main(int argc, char *argv[])
