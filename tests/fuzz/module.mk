@@ -1,2 +1,7 @@
 # libFuzzer targets; `make check` replays each seed corpus.
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-conf-parser,,carrel,))
+ifeq ($(CONFIG_TPM_CUSTODY),y)
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-keyfile,,keys carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-key-frame,,keys carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-recovery-key,,keys carrel,))
+endif
