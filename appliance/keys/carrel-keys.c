@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,14 @@ static int load_config(KeysConfig *ret)
         if (path) {
                 r = config_parse_file(path, config_table_handler, &table, &err);
                 if (r < 0)
-                        return log_error_errno(r, "%s:%u: %s", err.file[0] ? err.file : path, err.line, err.message);
+                        return log_error_errno(r, "%s:%u: %s", err.file[0] ? err.file : path, err.line,
+                                               err.message);
         }
-        ret->tcti = arg_tcti                           ? arg_tcti
+        ret->tcti = arg_tcti                            ? arg_tcti
                     : (e = getenv("CARREL_TCTI")) && *e ? e
                     : file_config.tcti                  ? file_config.tcti
                                                         : DEFAULT_TCTI;
-        ret->state_dir = arg_state_dir                               ? arg_state_dir
+        ret->state_dir = arg_state_dir                                 ? arg_state_dir
                          : (e = getenv("CARREL_KEYS_STATE_DIR")) && *e ? e
                          : file_config.state_dir                       ? file_config.state_dir
                                                                        : DEFAULT_STATE_DIR;
@@ -93,11 +95,12 @@ static int report(int r, const char *what, const KeysConfig *c, const KeysDiagno
                 return log_error_errno(r, "%s: no TPM reachable through TCTI '%s'", what, c->tcti);
         case TPM_FAILURE_POLICY:
                 if (d->pcrs_differ)
-                        return log_error_errno(r,
-                                               "%s: PCR %s changed since the AMK was sealed (sealed to PCR %s); if the "
-                                               "change was intended, run 'carrelctl keys reseal --recovery'",
-                                               what, pcr_mask_format(d->pcrs_differ, a),
-                                               pcr_mask_format(d->pcrs_sealed, b));
+                        return log_error_errno(
+                                r,
+                                "%s: PCR %s changed since the AMK was sealed (sealed to PCR %s); if the "
+                                "change was intended, run 'carrelctl keys reseal --recovery'",
+                                what, pcr_mask_format(d->pcrs_differ, a),
+                                pcr_mask_format(d->pcrs_sealed, b));
                 return log_error_errno(r, "%s: the TPM refused the PCR policy (sealed to PCR %s)", what,
                                        pcr_mask_format(d->pcrs_sealed, b));
         case TPM_FAILURE_AUTH:
@@ -106,40 +109,46 @@ static int report(int r, const char *what, const KeysConfig *c, const KeysDiagno
                                                 ? 0
                                                 : d->lockout.max_tries - d->lockout.counter;
                         if (left == 0)
-                                return log_error_errno(r,
-                                                       "%s: wrong PIN; no tries left, the TPM is now in "
-                                                       "dictionary-attack lockout (one try returns after %u s)",
-                                                       what, d->lockout.interval_sec);
-                        return log_error_errno(r, "%s: wrong PIN; %u %s left before dictionary-attack lockout",
+                                return log_error_errno(
+                                        r,
+                                        "%s: wrong PIN; no tries left, the TPM is now in "
+                                        "dictionary-attack lockout (one try returns after %u s)",
+                                        what, d->lockout.interval_sec);
+                        return log_error_errno(r,
+                                               "%s: wrong PIN; %u %s left before dictionary-attack lockout",
                                                what, left, left == 1 ? "try" : "tries");
                 }
                 return log_error_errno(r, "%s: wrong PIN", what);
         case TPM_FAILURE_LOCKOUT:
                 if (d->lockout_valid)
-                        return log_error_errno(r,
-                                               "%s: the TPM is in dictionary-attack lockout (%u failed tries of %u); "
-                                               "one more try is allowed in at most %u s, or unlock with --recovery",
-                                               what, d->lockout.counter, d->lockout.max_tries,
-                                               d->lockout.interval_sec);
+                        return log_error_errno(
+                                r,
+                                "%s: the TPM is in dictionary-attack lockout (%u failed tries of %u); "
+                                "one more try is allowed in at most %u s, or unlock with --recovery",
+                                what, d->lockout.counter, d->lockout.max_tries, d->lockout.interval_sec);
                 return log_error_errno(r, "%s: the TPM is in dictionary-attack lockout", what);
         case TPM_FAILURE_INTEGRITY:
-                return log_error_errno(r,
-                                       "%s: the sealed AMK does not belong to this TPM's storage key (TPM cleared or "
-                                       "replaced) or is damaged; unlock with --recovery",
-                                       what);
+                return log_error_errno(
+                        r,
+                        "%s: the sealed AMK does not belong to this TPM's storage key (TPM cleared or "
+                        "replaced) or is damaged; unlock with --recovery",
+                        what);
         default:
                 break;
         }
         if (d && d->bad_group)
-                return log_error_errno(r, "%s: group %u of the recovery key is mistyped", what, d->bad_group);
+                return log_error_errno(r, "%s: group %u of the recovery key is mistyped", what,
+                                       d->bad_group);
         switch (r) {
         case -ENOENT:
                 return log_error_errno(r, "%s: no AMK enrolled in %s (run 'carrelctl keys init')", what,
                                        c->state_dir);
         case -EEXIST:
-                return log_error_errno(r, "%s: an AMK is already enrolled in %s (--force replaces it and destroys "
-                                          "access to everything it protects)",
-                                       what, c->state_dir);
+                return log_error_errno(
+                        r,
+                        "%s: an AMK is already enrolled in %s (--force replaces it and destroys "
+                        "access to everything it protects)",
+                        what, c->state_dir);
         case -ENOKEY:
                 return log_error_errno(r, "%s: this AMK needs a PIN", what);
         case -EBADMSG:
@@ -161,7 +170,8 @@ static const char *generation_id(const uint8_t g[KEY_GENERATION_SIZE], char buf[
 
 static void print_recovery_key(const char *text)
 {
-        printf("Recovery key for this AMK (shown once, stored nowhere; write it down and keep it offline):\n\n"
+        printf("Recovery key for this AMK (shown once, stored nowhere; write it down and keep it "
+               "offline):\n\n"
                "    %s\n\n",
                text);
         fflush(stdout);
@@ -169,12 +179,33 @@ static void print_recovery_key(const char *text)
 
 typedef struct AskPinData {
         int fd;
+        Secret *kept; /* a copy, for reseal/rotate to seal the new object with */
 } AskPinData;
 
 static int ask_pin(void *userdata, Secret **ret)
 {
         AskPinData *a = userdata;
-        return ask_secret("TPM PIN: ", a->fd, KEYS_PIN_MAX, ret);
+        Secret *s = NULL;
+        int r;
+
+        r = ask_secret("TPM PIN: ", a->fd, KEYS_PIN_MAX, &s);
+        if (r < 0)
+                return r;
+        a->kept = secret_free(a->kept);
+        r = secret_new(s->size, &a->kept);
+        if (r < 0) {
+                secret_free(s);
+                return r;
+        }
+        memcpy(a->kept->bytes, s->bytes, s->size);
+        *ret = s;
+        return 0;
+}
+
+static bool have_tty(void)
+{
+        _cleanup_close_ int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        return fd >= 0;
 }
 
 /* A new PIN: twice on a terminal, once from an fd. */
@@ -186,7 +217,7 @@ static int ask_new_pin(int fd, Secret **ret)
         r = ask_secret("New TPM PIN: ", fd, KEYS_PIN_MAX, &a);
         if (r < 0)
                 return r;
-        if (fd < 0 && isatty(STDIN_FILENO)) {
+        if (fd < 0 && have_tty()) {
                 r = ask_secret("Repeat the PIN: ", fd, KEYS_PIN_MAX, &b);
                 if (r < 0)
                         return r;
@@ -229,30 +260,27 @@ static int obtain_amk(const KeysConfig *c, bool recovery, int pin_fd, int recove
                         return report(r, what, c, NULL);
                 r = keys_unlock_recovery(c, (const char *)text->bytes, ret_amk, &d);
                 if (r == -EACCES)
-                        return log_error_errno(r, "%s: this recovery key does not open the recovery copy in %s",
+                        return log_error_errno(r,
+                                               "%s: this recovery key does not open the recovery copy in %s",
                                                what, c->state_dir);
                 if (r == -EINVAL)
-                        return log_error_errno(r, "%s: not a recovery key (8 groups of 5 characters expected)", what);
+                        return log_error_errno(
+                                r, "%s: not a recovery key (8 groups of 5 characters expected)", what);
                 return r < 0 ? report(r, what, c, &d) : 0;
         }
 
-        bool need_pin = false;
-        _cleanup_(secret_freep) Secret *pin = NULL;
+        /* The PIN is asked by custody only once the PCRs match and the TPM
+         * is not locked out, from the fd or the terminal. */
         AskPinData a = { .fd = pin_fd };
 
-        r = keys_requires_pin(c, &need_pin);
-        if (r < 0)
-                return report(r, what, c, NULL);
-        if (need_pin && pin_fd >= 0) {
-                r = ask_pin(&a, &pin);
-                if (r < 0)
-                        return report(r, what, c, NULL);
-        }
-        r = keys_unlock_tpm(c, pin, ask_pin, &a, ret_amk, &d);
-        if (r < 0)
+        r = keys_unlock_tpm(c, NULL, ask_pin, &a, ret_amk, &d);
+        if (r < 0) {
+                secret_free(a.kept);
                 return report(r, what, c, &d);
+        }
         if (ret_pin)
-                *ret_pin = TAKE_PTR(pin);
+                *ret_pin = TAKE_PTR(a.kept);
+        secret_free(a.kept);
         return 0;
 }
 
@@ -323,12 +351,14 @@ static int parse_verb_args(int argc, char *argv[], const int *allowed, VerbArgs 
                         ok = ok || *p == c;
                 if (c == '?' || !ok)
                         /* Never echo the argument: it might be a secret typed by mistake. */
-                        return log_error_errno(-EINVAL, "%s: unknown or misplaced option (try 'carrelctl keys help')",
+                        return log_error_errno(-EINVAL,
+                                               "%s: unknown or misplaced option (try 'carrelctl keys help')",
                                                argv[0]);
                 switch (c) {
                 case ARG_PCRS:
                         if (pcr_mask_parse(optarg, &a->pcrs) < 0)
-                                return log_error_errno(-EINVAL, "--pcrs: expected PCR numbers 0-23, e.g. 7 or 0,2,7");
+                                return log_error_errno(-EINVAL,
+                                                       "--pcrs: expected PCR numbers 0-23, e.g. 7 or 0,2,7");
                         break;
                 case ARG_PIN:
                         a->pin = true;
@@ -411,8 +441,7 @@ static int verb_init(int argc, char *argv[])
         /* Read back what was stored, for the log (no secrets in it). */
         _cleanup_free_ KeysStatus *s = calloc(1, sizeof *s);
         if (s && keys_status(&c, s) >= 0 && s->initialised) {
-                log_struct(LOG_NOTICE, 0,
-                           LOG_FIELDS("CARREL_EVENT=keys-init", "CARREL_COMPONENT=keys"),
+                log_struct(LOG_NOTICE, 0, LOG_FIELDS("CARREL_EVENT=keys-init", "CARREL_COMPONENT=keys"),
                            "AMK %s enrolled: sealed to PCR %s%s, recovery copy written",
                            generation_id(s->sealed.generation, gen), pcr_mask_format(s->sealed.pcrs, pcrs),
                            s->sealed.with_pin ? " and a PIN" : "");
@@ -446,8 +475,8 @@ static int verb_unlock(int argc, char *argv[])
         if (r < 0)
                 return log_error_errno(r, "keys unlock: the %s consumer refused the keys: %m", sink.name);
         log_struct(LOG_NOTICE, 0, LOG_FIELDS("CARREL_EVENT=keys-unlock", "CARREL_COMPONENT=keys"),
-                   "AMK unlocked via %s; subkeys handed to consumer '%s'", a.recovery ? "recovery key" : "TPM",
-                   sink.name);
+                   "AMK unlocked via %s; subkeys handed to consumer '%s'",
+                   a.recovery ? "recovery key" : "TPM", sink.name);
         return 0;
 }
 
@@ -487,16 +516,23 @@ static int verb_reseal(int argc, char *argv[])
         r = keys_reseal(&c, amk, a.pcrs, pin, &d);
         if (r < 0)
                 return report(r, "keys reseal", &c, &d);
-        log_struct(LOG_NOTICE, 0, LOG_FIELDS("CARREL_EVENT=keys-reseal", "CARREL_COMPONENT=keys"),
-                   "AMK resealed to the current values of PCR %s%s (authorised by %s)",
-                   pcr_mask_format(a.pcrs ? a.pcrs : d.pcrs_sealed ? d.pcrs_sealed : 0, pcrs),
-                   pin ? " and a PIN" : "", a.recovery ? "recovery key" : "TPM");
+        {
+                _cleanup_free_ KeysStatus *s = calloc(1, sizeof *s);
+                if (s && keys_status(&c, s) >= 0 && s->initialised)
+                        log_struct(LOG_NOTICE, 0,
+                                   LOG_FIELDS("CARREL_EVENT=keys-reseal", "CARREL_COMPONENT=keys"),
+                                   "AMK resealed to the current values of PCR %s%s (authorised by %s)",
+                                   pcr_mask_format(s->sealed.pcrs, pcrs),
+                                   s->sealed.with_pin ? " and a PIN" : "",
+                                   a.recovery ? "the recovery key" : "the TPM policy");
+        }
         return 0;
 }
 
 static int verb_rotate(int argc, char *argv[])
 {
-        static const int allowed[] = { ARG_RECOVERY, ARG_RECOVERY_FD, ARG_PIN_FD, ARG_NEW_PIN_FD, ARG_KEY_FD, 0 };
+        static const int allowed[] = { ARG_RECOVERY,   ARG_RECOVERY_FD, ARG_PIN_FD,
+                                       ARG_NEW_PIN_FD, ARG_KEY_FD,      0 };
         _cleanup_(secret_freep) Secret *amk = NULL, *pin = NULL;
         char text[RECOVERY_KEY_STRING_SIZE];
         KeySink sink;
@@ -613,8 +649,10 @@ static int verb_wipe(int argc, char *argv[])
 
 static const Verb verbs[] = {
         { "init", 1, -1, verb_init, "[--pcrs 7] [--pin] [--pin-fd N] [--force]  enrol a new AMK" },
-        { "unlock", 1, -1, verb_unlock, "[--recovery] [--pin-fd N] [--key-fd N]  unseal and hand the subkeys over" },
-        { "reseal", 1, -1, verb_reseal, "[--pcrs L] [--recovery] [--new-pin|--no-pin]  seal to current PCRs" },
+        { "unlock", 1, -1, verb_unlock,
+          "[--recovery] [--pin-fd N] [--key-fd N]  unseal and hand the subkeys over" },
+        { "reseal", 1, -1, verb_reseal,
+          "[--pcrs L] [--recovery] [--new-pin|--no-pin]  seal to current PCRs" },
         { "rotate", 1, -1, verb_rotate, "[--recovery] [--key-fd N]  new AMK, dependents re-wrapped" },
         { "status", 1, -1, verb_status, "show enrolment, PCR and lockout state" },
         { "wipe", 1, -1, verb_wipe, "--yes [--tpm-clear] [--key-fd N]  crypto-erase" },
@@ -634,6 +672,8 @@ int main(int argc, char *argv[])
         if (secmem_init() < 0)
                 return log_error("libsodium failed to initialise"), 1;
         umask(0077);
+        /* A consumer that closed its end is an error to report, not a kill. */
+        signal(SIGPIPE, SIG_IGN);
 
         r = verbs_dispatch("carrelctl keys", verbs, ELEMENTSOF(verbs), argc - 1, argv + 1);
         free(file_config.tcti);

@@ -65,8 +65,8 @@ static uint64_t now_usec(void)
 
 /* Seal amk to the current values of pcrs into *f (everything but the
  * generation, which the caller sets). */
-static int seal_to_current(TpmContext *t, const Secret *amk, PcrMask pcrs, const Secret *pin, SealedKeyFile *f,
-                           KeysDiagnosis *diag)
+static int seal_to_current(TpmContext *t, const Secret *amk, PcrMask pcrs, const Secret *pin,
+                           SealedKeyFile *f, KeysDiagnosis *diag)
 {
         _cleanup_secmem_ uint8_t *auth = NULL;
         TpmFailure failure = TPM_FAILURE_NONE;
@@ -78,7 +78,8 @@ static int seal_to_current(TpmContext *t, const Secret *amk, PcrMask pcrs, const
         r = tpm_pcr_read(t, pcrs, f->pcr_values);
         if (r < 0)
                 return r;
-        r = pcr_policy_digest(pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])f->pcr_values, f->with_pin, f->policy_digest);
+        r = pcr_policy_digest(pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])f->pcr_values, f->with_pin,
+                              f->policy_digest);
         if (r < 0)
                 return r;
         if (pin) {
@@ -89,14 +90,15 @@ static int seal_to_current(TpmContext *t, const Secret *amk, PcrMask pcrs, const
                 if (r < 0)
                         return r;
         }
-        r = tpm_seal(t, f->policy_digest, auth, auth ? TPM_AUTH_MAX : 0, amk->bytes, amk->size, &f->sealed, &failure);
+        r = tpm_seal(t, f->policy_digest, auth, auth ? TPM_AUTH_MAX : 0, amk->bytes, amk->size, &f->sealed,
+                     &failure);
         if (diag)
                 diag->failure = failure;
         return r;
 }
 
-static int new_recovery(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE], RecoveryKeyFile *ret,
-                        char text[static RECOVERY_KEY_STRING_SIZE])
+static int new_recovery(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE],
+                        RecoveryKeyFile *ret, char text[static RECOVERY_KEY_STRING_SIZE])
 {
         _cleanup_secmem_ uint8_t *rk = secmem_alloc(RECOVERY_KEY_BYTES);
         int r;
@@ -214,9 +216,11 @@ static int unseal_file(TpmContext *t, const SealedKeyFile *f, const Secret *pin,
         if (f->with_pin) {
                 TpmLockoutInfo li;
 
-                if (tpm_lockout_info(t, &li) >= 0 && (li.in_lockout || (li.max_tries > 0 && li.counter >= li.max_tries))) {
+                if (tpm_lockout_info(t, &li) >= 0 &&
+                    (li.in_lockout || (li.max_tries > 0 && li.counter >= li.max_tries))) {
                         if (diag)
-                                diag->failure = TPM_FAILURE_LOCKOUT, diag->lockout = li, diag->lockout_valid = true;
+                                diag->failure = TPM_FAILURE_LOCKOUT, diag->lockout = li,
+                                diag->lockout_valid = true;
                         return -EBUSY;
                 }
                 if (!pin) {
@@ -244,15 +248,15 @@ static int unseal_file(TpmContext *t, const SealedKeyFile *f, const Secret *pin,
                         diag->lockout_valid = tpm_lockout_info(t, &diag->lockout) >= 0;
                 if (failure == TPM_FAILURE_POLICY && tpm_pcr_read(t, f->pcrs, current) >= 0)
                         /* A PCR changed between our read and the unseal. */
-                        diag->pcrs_differ = pcr_mask_differing(f->pcrs,
-                                                               (const uint8_t(*)[PCR_DIGEST_SIZE])f->pcr_values,
-                                                               (const uint8_t(*)[PCR_DIGEST_SIZE])current);
+                        diag->pcrs_differ =
+                                pcr_mask_differing(f->pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])f->pcr_values,
+                                                   (const uint8_t(*)[PCR_DIGEST_SIZE])current);
         }
         return r;
 }
 
-int keys_unlock_tpm(const KeysConfig *c, const Secret *pin, KeysAskPin ask_pin, void *userdata, Secret **ret_amk,
-                    KeysDiagnosis *diag)
+int keys_unlock_tpm(const KeysConfig *c, const Secret *pin, KeysAskPin ask_pin, void *userdata,
+                    Secret **ret_amk, KeysDiagnosis *diag)
 {
         _cleanup_(tpm_context_freep) TpmContext *t = NULL;
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
@@ -274,7 +278,8 @@ int keys_unlock_tpm(const KeysConfig *c, const Secret *pin, KeysAskPin ask_pin, 
         return unseal_file(t, f, pin, ask_pin, userdata, ret_amk, diag);
 }
 
-int keys_unlock_recovery(const KeysConfig *c, const char *recovery_text, Secret **ret_amk, KeysDiagnosis *diag)
+int keys_unlock_recovery(const KeysConfig *c, const char *recovery_text, Secret **ret_amk,
+                         KeysDiagnosis *diag)
 {
         _cleanup_secmem_ uint8_t *rk = secmem_alloc(RECOVERY_KEY_BYTES);
         RecoveryKeyFile rf;
@@ -433,9 +438,10 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
         return 0;
 
 fail:
-        /* Before the consumers were told, nothing happened; after, the
-         * pending files stay so that the next rotate resumes. */
-        if (!new_keys) {
+        /* Before the consumers were told (and when this was not already a
+         * resumed rotation), nothing happened; otherwise the pending files
+         * stay so that the next rotate resumes. */
+        if (!new_keys && !resume) {
                 (void)unlink(p.sealed_next);
                 (void)unlink(p.recovery_next);
         }
@@ -466,9 +472,9 @@ int keys_status(const KeysConfig *c, KeysStatus *ret)
                 s->lockout_valid = tpm_lockout_info(t, &s->lockout) >= 0;
                 s->tpm_present = s->lockout_valid;
                 if (s->initialised && tpm_pcr_read(t, s->sealed.pcrs, current) >= 0)
-                        s->pcrs_differ = pcr_mask_differing(s->sealed.pcrs,
-                                                            (const uint8_t(*)[PCR_DIGEST_SIZE])s->sealed.pcr_values,
-                                                            (const uint8_t(*)[PCR_DIGEST_SIZE])current);
+                        s->pcrs_differ = pcr_mask_differing(
+                                s->sealed.pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])s->sealed.pcr_values,
+                                (const uint8_t(*)[PCR_DIGEST_SIZE])current);
         }
         *ret = *s;
         return 0;

@@ -20,17 +20,17 @@
 #include "lib/secmem.h"
 
 typedef struct KeysConfig {
-        const char *tcti;      /* tctildr string, e.g. device:/dev/tpmrm0 */
+        const char *tcti; /* tctildr string, e.g. device:/dev/tpmrm0 */
         const char *state_dir; /* where amk.sealed and amk.recovery live */
 } KeysConfig;
 
 typedef struct KeysDiagnosis {
         TpmFailure failure;
-        PcrMask pcrs_sealed;   /* the PCR selection of the sealed AMK */
-        PcrMask pcrs_differ;   /* TPM_FAILURE_POLICY: the PCRs whose value changed */
-        bool lockout_valid;    /* TPM_FAILURE_AUTH/LOCKOUT: lockout below is read */
+        PcrMask pcrs_sealed; /* the PCR selection of the sealed AMK */
+        PcrMask pcrs_differ; /* TPM_FAILURE_POLICY: the PCRs whose value changed */
+        bool lockout_valid; /* TPM_FAILURE_AUTH/LOCKOUT: lockout below is read */
         TpmLockoutInfo lockout;
-        unsigned bad_group;    /* recovery key: 1-based group with a typo, or 0 */
+        unsigned bad_group; /* recovery key: 1-based group with a typo, or 0 */
 } KeysDiagnosis;
 
 /* Asked for the PIN only once the PCRs are known to match and the TPM is
@@ -51,13 +51,14 @@ int keys_init(const KeysConfig *c, PcrMask pcrs, const Secret *pin, bool force,
  * (diag->lockout), -EBUSY lockout (diag->lockout), -EBADMSG blob not from
  * this TPM or damaged. If the AMK needs a PIN and pin is NULL, ask_pin is
  * called (-ENOKEY if ask_pin is NULL). */
-int keys_unlock_tpm(const KeysConfig *c, const Secret *pin, KeysAskPin ask_pin, void *userdata, Secret **ret_amk,
-                    KeysDiagnosis *diag);
+int keys_unlock_tpm(const KeysConfig *c, const Secret *pin, KeysAskPin ask_pin, void *userdata,
+                    Secret **ret_amk, KeysDiagnosis *diag);
 
 /* Recover the AMK from the recovery copy with the recovery key text.
  * -EBADMSG with diag->bad_group for a typo, -EINVAL for garbage, -EACCES
  * when it is not this AMK's recovery key. */
-int keys_unlock_recovery(const KeysConfig *c, const char *recovery_text, Secret **ret_amk, KeysDiagnosis *diag);
+int keys_unlock_recovery(const KeysConfig *c, const char *recovery_text, Secret **ret_amk,
+                         KeysDiagnosis *diag);
 
 /* Whether the current AMK was sealed with a PIN. */
 int keys_requires_pin(const KeysConfig *c, bool *ret);
@@ -67,7 +68,8 @@ int keys_requires_pin(const KeysConfig *c, bool *ret);
  * id are unchanged. amk must be the current AMK, obtained from
  * keys_unlock_tpm() (PIN) or keys_unlock_recovery(): that is what
  * authorises a reseal. */
-int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secret *pin, KeysDiagnosis *diag);
+int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secret *pin,
+                KeysDiagnosis *diag);
 
 /* Rotate: a new AMK sealed like the current one (pin: NULL for no PIN), a
  * new recovery key (returned once), then sink->rekey(old, new) so every
@@ -86,7 +88,7 @@ typedef struct KeysStatus {
         bool rotation_pending;
         SealedKeyFile sealed; /* valid when initialised */
         bool tpm_present;
-        PcrMask pcrs_differ;  /* valid when tpm_present */
+        PcrMask pcrs_differ; /* valid when tpm_present */
         bool lockout_valid;
         TpmLockoutInfo lockout;
 } KeysStatus;

@@ -82,7 +82,8 @@ int amk_generate(const uint8_t *tpm_random, size_t tpm_random_size, Secret **ret
         return 0;
 }
 
-static void recovery_ad(const uint8_t generation[KEY_GENERATION_SIZE], uint8_t ad[sizeof recovery_ad_label - 1 + KEY_GENERATION_SIZE])
+static void recovery_ad(const uint8_t generation[KEY_GENERATION_SIZE],
+                        uint8_t ad[sizeof recovery_ad_label - 1 + KEY_GENERATION_SIZE])
 {
         memcpy(ad, recovery_ad_label, sizeof recovery_ad_label - 1);
         memcpy(ad + sizeof recovery_ad_label - 1, generation, KEY_GENERATION_SIZE);
@@ -96,8 +97,9 @@ static int recovery_kek(const uint8_t rk[RECOVERY_KEY_BYTES], const uint8_t salt
         if (!kek)
                 return -ENOMEM;
         /* 16-byte salt is what crypto_pwhash expects. */
-        if (crypto_pwhash(kek, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, (const char *)rk, RECOVERY_KEY_BYTES,
-                          salt, opslimit, (size_t)memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        if (crypto_pwhash(kek, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, (const char *)rk,
+                          RECOVERY_KEY_BYTES, salt, opslimit, (size_t)memlimit,
+                          crypto_pwhash_ALG_ARGON2ID13) != 0)
                 return -ENOMEM; /* the only documented failure: out of memory */
         *ret = TAKE_PTR(kek);
         return 0;
@@ -125,8 +127,8 @@ int recovery_wrap(const uint8_t rk[RECOVERY_KEY_BYTES], const Secret *amk,
         if (r < 0)
                 return r;
         recovery_ad(generation, ad);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(f.ciphertext, &clen, amk->bytes, AMK_SIZE, ad, sizeof ad, NULL,
-                                                   f.nonce, kek);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(f.ciphertext, &clen, amk->bytes, AMK_SIZE, ad, sizeof ad,
+                                                   NULL, f.nonce, kek);
         if (clen != RECOVERY_CIPHERTEXT_SIZE)
                 return -EIO;
         *ret = f;
@@ -152,8 +154,9 @@ int recovery_unwrap(const uint8_t rk[RECOVERY_KEY_BYTES], const RecoveryKeyFile 
         if (r < 0)
                 return r;
         recovery_ad(f->generation, ad);
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(amk->bytes, &mlen, NULL, f->ciphertext, RECOVERY_CIPHERTEXT_SIZE,
-                                                       ad, sizeof ad, f->nonce, kek) != 0 ||
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(amk->bytes, &mlen, NULL, f->ciphertext,
+                                                       RECOVERY_CIPHERTEXT_SIZE, ad, sizeof ad, f->nonce,
+                                                       kek) != 0 ||
             mlen != AMK_SIZE)
                 return -EACCES;
         *ret_amk = TAKE_PTR(amk);

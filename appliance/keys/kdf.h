@@ -26,9 +26,9 @@ typedef enum SubkeyId {
 
 /* The subkeys of one AMK. */
 typedef struct KeySet {
-        Secret *volume;   /* VOLUME_KEY_SIZE bytes, for carrel_blk */
-        Secret *db_wrap;  /* wraps the per-patron keys */
-        Secret *backup;   /* encrypts backups */
+        Secret *volume; /* VOLUME_KEY_SIZE bytes, for carrel_blk */
+        Secret *db_wrap; /* wraps the per-patron keys */
+        Secret *backup; /* encrypts backups */
         Secret *audit_mac; /* authenticates the audit trail */
 } KeySet;
 

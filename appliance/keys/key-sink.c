@@ -54,11 +54,12 @@ static size_t put_set(uint8_t *p, const KeySet *k)
 static bool set_valid(const KeySet *k)
 {
         return k && k->volume && k->volume->size == VOLUME_KEY_SIZE && k->db_wrap &&
-               k->db_wrap->size == SUBKEY_SIZE && k->backup && k->backup->size == SUBKEY_SIZE && k->audit_mac &&
-               k->audit_mac->size == SUBKEY_SIZE;
+               k->db_wrap->size == SUBKEY_SIZE && k->backup && k->backup->size == SUBKEY_SIZE &&
+               k->audit_mac && k->audit_mac->size == SUBKEY_SIZE;
 }
 
-int key_frame_build(KeyFrameOp op, const KeySet *old_keys, const KeySet *keys, uint8_t **ret, size_t *ret_size)
+int key_frame_build(KeyFrameOp op, const KeySet *old_keys, const KeySet *keys, uint8_t **ret,
+                    size_t *ret_size)
 {
         uint8_t *buf;
         size_t n = 0;

@@ -50,12 +50,13 @@ typedef enum KeyFrameOp {
 
 typedef struct KeyFrame {
         KeyFrameOp op;
-        KeySet *keys;     /* SET, REKEY: the (new) keys */
+        KeySet *keys; /* SET, REKEY: the (new) keys */
         KeySet *old_keys; /* REKEY only */
 } KeyFrame;
 
 /* Build a frame into locked memory (*ret, *ret_size bytes; secmem_free it). */
-int key_frame_build(KeyFrameOp op, const KeySet *old_keys, const KeySet *keys, uint8_t **ret, size_t *ret_size);
+int key_frame_build(KeyFrameOp op, const KeySet *old_keys, const KeySet *keys, uint8_t **ret,
+                    size_t *ret_size);
 
 /* Parse one frame (untrusted bytes) into *ret, keys in locked memory.
  * Returns 0 or -EBADMSG; *ret untouched on failure. */

@@ -176,8 +176,9 @@ static int split_records(const void *data, size_t size, const uint8_t magic[8], 
 
 int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
 {
-        static const uint8_t allowed[] = { TAG_GENERATION, TAG_CREATED, TAG_PCRS,         TAG_WITH_PIN, TAG_PCR_VALUES,
-                                           TAG_POLICY,     TAG_PRIMARY_NAME, TAG_PUBLIC, TAG_PRIVATE };
+        static const uint8_t allowed[] = { TAG_GENERATION,   TAG_CREATED,    TAG_PCRS,
+                                           TAG_WITH_PIN,     TAG_PCR_VALUES, TAG_POLICY,
+                                           TAG_PRIMARY_NAME, TAG_PUBLIC,     TAG_PRIVATE };
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
         _cleanup_free_ Records *rec = calloc(1, sizeof *rec);
         uint8_t digest[PCR_DIGEST_SIZE];
@@ -190,7 +191,8 @@ int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
                 return -EBADMSG;
 
         if (rec->len[TAG_GENERATION] != KEY_GENERATION_SIZE || rec->len[TAG_CREATED] != 8 ||
-            rec->len[TAG_PCRS] != 4 || rec->len[TAG_WITH_PIN] != 1 || rec->len[TAG_POLICY] != PCR_DIGEST_SIZE)
+            rec->len[TAG_PCRS] != 4 || rec->len[TAG_WITH_PIN] != 1 ||
+            rec->len[TAG_POLICY] != PCR_DIGEST_SIZE)
                 return -EBADMSG;
         memcpy(f->generation, rec->value[TAG_GENERATION], KEY_GENERATION_SIZE);
         f->created_usec = get_u64(rec->value[TAG_CREATED]);
@@ -219,7 +221,8 @@ int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
         f->sealed.private_size = rec->len[TAG_PRIVATE];
 
         /* The recorded PCR values must explain the recorded policy. */
-        if (pcr_policy_digest(f->pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])f->pcr_values, f->with_pin, digest) < 0 ||
+        if (pcr_policy_digest(f->pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])f->pcr_values, f->with_pin,
+                              digest) < 0 ||
             memcmp(digest, f->policy_digest, PCR_DIGEST_SIZE) != 0)
                 return -EBADMSG;
 
@@ -240,7 +243,8 @@ int recovery_key_file_parse(const void *data, size_t size, RecoveryKeyFile *ret)
                 return -EBADMSG;
         if (rec->len[TAG_GENERATION] != KEY_GENERATION_SIZE || rec->len[TAG_KDF_OPS] != 8 ||
             rec->len[TAG_KDF_MEM] != 8 || rec->len[TAG_SALT] != RECOVERY_SALT_SIZE ||
-            rec->len[TAG_NONCE] != RECOVERY_NONCE_SIZE || rec->len[TAG_CIPHERTEXT] != RECOVERY_CIPHERTEXT_SIZE)
+            rec->len[TAG_NONCE] != RECOVERY_NONCE_SIZE ||
+            rec->len[TAG_CIPHERTEXT] != RECOVERY_CIPHERTEXT_SIZE)
                 return -EBADMSG;
         memcpy(f.generation, rec->value[TAG_GENERATION], KEY_GENERATION_SIZE);
         f.opslimit = get_u64(rec->value[TAG_KDF_OPS]);

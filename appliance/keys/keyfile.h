@@ -31,7 +31,7 @@
 
 typedef struct SealedKeyFile {
         uint8_t generation[KEY_GENERATION_SIZE]; /* random id of this AMK; not secret */
-        uint64_t created_usec;                    /* CLOCK_REALTIME */
+        uint64_t created_usec; /* CLOCK_REALTIME */
         PcrMask pcrs;
         bool with_pin;
         uint8_t pcr_values[PCR_COUNT][PCR_DIGEST_SIZE]; /* pcr_mask_count(pcrs) used */

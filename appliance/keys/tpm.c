@@ -62,9 +62,10 @@ int tpm_errno_from_tss2(uint32_t rc, TpmFailure *ret_failure)
                 default:
                         break;
                 }
-        } else if (layer == TSS2_TCTI_RC_LAYER || (layer == TSS2_ESAPI_RC_LAYER && (base == TSS2_BASE_RC_IO_ERROR ||
-                                                                                    base == TSS2_BASE_RC_NO_CONNECTION ||
-                                                                                    base == TSS2_BASE_RC_NOT_IMPLEMENTED))) {
+        } else if (layer == TSS2_TCTI_RC_LAYER ||
+                   (layer == TSS2_ESAPI_RC_LAYER &&
+                    (base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_NO_CONNECTION ||
+                     base == TSS2_BASE_RC_NOT_IMPLEMENTED))) {
                 r = -ENODEV, f = TPM_FAILURE_NO_TPM;
         } else if (base == TSS2_BASE_RC_MEMORY) {
                 r = -ENOMEM;
@@ -167,8 +168,9 @@ int tpm_pcr_read(TpmContext *t, PcrMask mask, uint8_t ret_values[][TPM_DIGEST_SI
                 if (!(mask & (1U << i)))
                         continue;
                 selection_from_mask(1U << i, &sel);
-                r = tpm_check(t, Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL,
-                                               &sel_out, &values),
+                r = tpm_check(t,
+                              Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL,
+                                            &sel_out, &values),
                               NULL);
                 if (r < 0)
                         return r;
@@ -220,9 +222,10 @@ static int create_primary(TpmContext *t, ESYS_TR *ret, uint8_t name[TPM_NAME_MAX
         ESYS_TR h = ESYS_TR_NONE;
         int r;
 
-        r = tpm_check(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                            &sensitive, &primary_template, &outside, &creation_pcr, &h, NULL,
-                                            NULL, NULL, NULL),
+        r = tpm_check(t,
+                      Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                         ESYS_TR_NONE, &sensitive, &primary_template, &outside,
+                                         &creation_pcr, &h, NULL, NULL, NULL, NULL),
                       ret_failure);
         if (r < 0)
                 return r;
@@ -251,8 +254,10 @@ static int start_session(TpmContext *t, ESYS_TR primary, TPM2_SE type, TPMA_SESS
         ESYS_TR s = ESYS_TR_NONE;
         int r;
 
-        r = tpm_check(t, Esys_StartAuthSession(t->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                               ESYS_TR_NONE, NULL, type, &session_symmetric, TPM2_ALG_SHA256, &s),
+        r = tpm_check(t,
+                      Esys_StartAuthSession(t->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                            ESYS_TR_NONE, NULL, type, &session_symmetric, TPM2_ALG_SHA256,
+                                            &s),
                       ret_failure);
         if (r < 0)
                 return r;
@@ -265,9 +270,8 @@ static int start_session(TpmContext *t, ESYS_TR primary, TPM2_SE type, TPMA_SESS
         return 0;
 }
 
-int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const void *auth,
-             size_t auth_size, const void *secret, size_t secret_size, TpmSealed *ret,
-             TpmFailure *ret_failure)
+int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const void *auth, size_t auth_size,
+             const void *secret, size_t secret_size, TpmSealed *ret, TpmFailure *ret_failure)
 {
         TPM2B_SENSITIVE_CREATE *sensitive = NULL;
         TPM2B_PUBLIC template = {
@@ -314,12 +318,14 @@ int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const 
         /* HMAC session for the (empty) owner-key authorisation, carrying the
          * sensitive area encrypted (DECRYPT = command parameter encryption). */
         r = start_session(t, primary, TPM2_SE_HMAC,
-                          TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, &session,
-                          ret_failure);
+                          TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+                          &session, ret_failure);
         if (r < 0)
                 goto finish;
-        r = tpm_check(t, Esys_Create(t->esys, primary, session, ESYS_TR_NONE, ESYS_TR_NONE, sensitive, &template,
-                                     &outside, &creation_pcr, &out_private, &out_public, NULL, NULL, NULL),
+        r = tpm_check(t,
+                      Esys_Create(t->esys, primary, session, ESYS_TR_NONE, ESYS_TR_NONE, sensitive,
+                                  &template, &outside, &creation_pcr, &out_private, &out_public, NULL, NULL,
+                                  NULL),
                       ret_failure);
         if (r < 0)
                 goto finish;
@@ -332,8 +338,8 @@ int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const 
         }
         sealed.public_size = off;
         off = 0;
-        if (Tss2_MU_TPM2B_PRIVATE_Marshal(out_private, sealed.private_blob, sizeof sealed.private_blob, &off) !=
-            TSS2_RC_SUCCESS) {
+        if (Tss2_MU_TPM2B_PRIVATE_Marshal(out_private, sealed.private_blob, sizeof sealed.private_blob,
+                                          &off) != TSS2_RC_SUCCESS) {
                 r = -EBADMSG;
                 goto finish;
         }
@@ -352,8 +358,8 @@ finish:
         return r;
 }
 
-int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void *auth,
-               size_t auth_size, Secret **ret, TpmFailure *ret_failure)
+int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void *auth, size_t auth_size,
+               Secret **ret, TpmFailure *ret_failure)
 {
         TPM2B_PUBLIC in_public = { 0 };
         TPM2B_PRIVATE in_private = { 0 };
@@ -392,8 +398,9 @@ int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void 
                 r = -EBADMSG;
                 goto finish;
         }
-        r = tpm_check(t, Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in_private,
-                                   &in_public, &object),
+        r = tpm_check(t,
+                      Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in_private,
+                                &in_public, &object),
                       ret_failure);
         if (r < 0)
                 goto finish;
@@ -406,13 +413,15 @@ int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void 
         flush(t, &primary); /* free a slot: the session keeps its salt */
 
         selection_from_mask(mask, &sel);
-        r = tpm_check(t, Esys_PolicyPCR(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty, &sel),
-                      ret_failure);
+        r = tpm_check(
+                t, Esys_PolicyPCR(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty, &sel),
+                ret_failure);
         if (r < 0)
                 goto finish;
         if (auth) {
-                r = tpm_check(t, Esys_PolicyAuthValue(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE),
-                              ret_failure);
+                r = tpm_check(
+                        t, Esys_PolicyAuthValue(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE),
+                        ret_failure);
                 if (r < 0)
                         goto finish;
                 object_auth = secmem_alloc(sizeof *object_auth);
@@ -427,7 +436,8 @@ int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void 
                         goto finish;
         }
 
-        r = tpm_check(t, Esys_Unseal(t->esys, object, session, ESYS_TR_NONE, ESYS_TR_NONE, &out), ret_failure);
+        r = tpm_check(t, Esys_Unseal(t->esys, object, session, ESYS_TR_NONE, ESYS_TR_NONE, &out),
+                      ret_failure);
         if (r < 0) {
                 /* A failed policy session is gone from the TPM already. */
                 goto finish;
@@ -471,12 +481,14 @@ static int get_property(TpmContext *t, TPM2_PT property, uint32_t *ret)
         TPMI_YES_NO more;
         int r;
 
-        r = tpm_check(t, Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                            TPM2_CAP_TPM_PROPERTIES, property, 1, &more, &cap),
+        r = tpm_check(t,
+                      Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                         TPM2_CAP_TPM_PROPERTIES, property, 1, &more, &cap),
                       NULL);
         if (r < 0)
                 return r;
-        if (cap->data.tpmProperties.count < 1 || cap->data.tpmProperties.tpmProperty[0].property != property) {
+        if (cap->data.tpmProperties.count < 1 ||
+            cap->data.tpmProperties.tpmProperty[0].property != property) {
                 Esys_Free(cap);
                 return -ENOTSUP;
         }
@@ -515,8 +527,9 @@ int tpm_get_random(TpmContext *t, void *buf, size_t n)
                 size_t k;
                 int r;
 
-                r = tpm_check(t, Esys_GetRandom(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                                (UINT16)MIN(n, (size_t)32), &rnd),
+                r = tpm_check(t,
+                              Esys_GetRandom(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                             (UINT16)MIN(n, (size_t)32), &rnd),
                               NULL);
                 if (r < 0)
                         return r;
@@ -537,6 +550,7 @@ int tpm_get_random(TpmContext *t, void *buf, size_t n)
 int tpm_clear(TpmContext *t, TpmFailure *ret_failure)
 {
         assert_return(t, -EINVAL);
-        return tpm_check(t, Esys_Clear(t->esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
-                         ret_failure);
+        return tpm_check(
+                t, Esys_Clear(t->esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
+                ret_failure);
 }

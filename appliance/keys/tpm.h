@@ -27,11 +27,11 @@
 /* Why a TPM operation failed, beyond the errno: what the officer is told. */
 typedef enum TpmFailure {
         TPM_FAILURE_NONE,
-        TPM_FAILURE_NO_TPM,       /* TCTI could not be loaded or the TPM does not answer */
-        TPM_FAILURE_POLICY,       /* PCR policy not satisfied */
-        TPM_FAILURE_AUTH,         /* wrong PIN; counted by dictionary-attack protection */
-        TPM_FAILURE_LOCKOUT,      /* dictionary-attack lockout in force */
-        TPM_FAILURE_INTEGRITY,    /* the blob does not belong to this TPM/primary, or was altered */
+        TPM_FAILURE_NO_TPM, /* TCTI could not be loaded or the TPM does not answer */
+        TPM_FAILURE_POLICY, /* PCR policy not satisfied */
+        TPM_FAILURE_AUTH, /* wrong PIN; counted by dictionary-attack protection */
+        TPM_FAILURE_LOCKOUT, /* dictionary-attack lockout in force */
+        TPM_FAILURE_INTEGRITY, /* the blob does not belong to this TPM/primary, or was altered */
         TPM_FAILURE_OTHER,
 } TpmFailure;
 
@@ -80,9 +80,8 @@ typedef struct TpmSealed {
  * auth is given (1..TPM_AUTH_MAX bytes), it becomes the object's authValue
  * and the policy must include PolicyAuthValue. The object is subject to
  * dictionary-attack protection. Returns 0 or -errno (ret_failure set). */
-int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const void *auth,
-             size_t auth_size, const void *secret, size_t secret_size, TpmSealed *ret,
-             TpmFailure *ret_failure);
+int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const void *auth, size_t auth_size,
+             const void *secret, size_t secret_size, TpmSealed *ret, TpmFailure *ret_failure);
 
 /* Unseal: recreate the primary, check that its name is the one recorded at
  * seal time (else -EBADMSG/TPM_FAILURE_INTEGRITY: another TPM, a cleared
@@ -90,15 +89,15 @@ int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const 
  * salted policy session satisfying PolicyPCR(mask) [+ PolicyAuthValue when
  * auth is non-NULL], with response encryption. On success *ret is a Secret
  * in locked memory. On failure, *ret_failure says why. */
-int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void *auth,
-               size_t auth_size, Secret **ret, TpmFailure *ret_failure);
+int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void *auth, size_t auth_size,
+               Secret **ret, TpmFailure *ret_failure);
 
 /* Dictionary-attack state (TPM2_PT_LOCKOUT_* and the inLockout bit). */
 typedef struct TpmLockoutInfo {
-        uint32_t counter;          /* failed authorisations counted now */
-        uint32_t max_tries;        /* lockout when counter reaches this */
-        uint32_t interval_sec;     /* one failure is forgotten after this long */
-        uint32_t recovery_sec;     /* lockout-hierarchy recovery time */
+        uint32_t counter; /* failed authorisations counted now */
+        uint32_t max_tries; /* lockout when counter reaches this */
+        uint32_t interval_sec; /* one failure is forgotten after this long */
+        uint32_t recovery_sec; /* lockout-hierarchy recovery time */
         bool in_lockout;
 } TpmLockoutInfo;
 

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (!s)
                 return 0;
-        if (sealed_key_file_parse(data, size, s) == 0 && sealed_key_file_serialize(s, &out, &out_size) == 0) {
+        if (sealed_key_file_parse(data, size, s) == 0 &&
+            sealed_key_file_serialize(s, &out, &out_size) == 0) {
                 /* Record order may differ from ours; the content must not. */
                 SealedKeyFile *t = malloc(sizeof *t);
                 if (t && sealed_key_file_parse(out, out_size, t) != 0)
@@ -28,10 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(t);
                 free(out);
         }
-        if (recovery_key_file_parse(data, size, &r) == 0 && recovery_key_file_serialize(&r, &out, &out_size) == 0) {
+        if (recovery_key_file_parse(data, size, &r) == 0 &&
+            recovery_key_file_serialize(&r, &out, &out_size) == 0) {
                 RecoveryKeyFile q;
-                if (recovery_key_file_parse(out, out_size, &q) != 0 || memcmp(&q.ciphertext, &r.ciphertext,
-                                                                              sizeof r.ciphertext) != 0)
+                if (recovery_key_file_parse(out, out_size, &q) != 0 ||
+                    memcmp(&q.ciphertext, &r.ciphertext, sizeof r.ciphertext) != 0)
                         abort();
                 free(out);
         }

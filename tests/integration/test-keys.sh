@@ -140,6 +140,11 @@ check "recovery still unlocks during lockout" bash -c "echo '$RK3' | '$CTL' keys
 sleep 3
 check "after the lockout interval the right PIN unlocks" keys unlock --pin-fd 3 3<<<"$PIN"
 tpm tpm2_dictionarylockout -c
+check "reseal authorised by the PIN (PCRs unchanged) to PCR 7,8, keeping the PIN" \
+	keys reseal --pcrs 7,8 --pin-fd 3 3<<<"$PIN"
+check "... status shows the new policy" bash -c "'$CTL' keys status | grep -q 'sha256:7,8 + PIN'"
+F3=$(frame --pin-fd 4 4<<<"$PIN")
+check "... and the same PIN unlocks the same AMK" test "${F3:24:128}" = "$VOLUME"
 
 # --- the key-holding process cannot dump core ---------------------------------------------
 mkfifo "$WORK/pin.fifo"
@@ -170,12 +175,31 @@ check_fails "the old recovery key no longer opens anything" bash -c "echo '$RK3'
 check "... and says so" err_has "does not open the recovery copy"
 check "no pending rotation files are left" test ! -e "$STATE/amk.sealed.next" -a ! -e "$STATE/amk.recovery.next"
 
+# --- an interrupted rotation is resumed, never lost ---------------------------------
+PRE_VOLUME=$VOLUME
+check_fails "rotate fails when the consumer cannot take the new keys" \
+	keys rotate --pin-fd 4 --key-fd 3 4<<<"$PIN" 3</dev/null
+check "... leaving the pending AMK on disk" test -e "$STATE/amk.sealed.next" -a -e "$STATE/amk.recovery.next"
+check "... status reports the interrupted rotation" bash -c "'$CTL' keys status | grep -q 'Rotation: *interrupted'"
+F5=$(frame --pin-fd 4 4<<<"$PIN")
+check "... unlock still gives the current keys" test "${F5:24:128}" = "$PRE_VOLUME"
+PENDING=$(xxd -p "$STATE/amk.sealed.next" | tr -d '\n')
+ROT=$("$CTL" keys rotate --pin-fd 4 --key-fd 3 4<<<"$PIN" 3>&1 >"$OUT" 2>>"$LOG" | xxd -p | tr -d '\n')
+RK5=$(recovery_key_of)
+check "rotate again resumes: REKEY from the current keys" test "${ROT:24:128}" = "$PRE_VOLUME"
+check "... to the pending AMK, whose sealed blob became current" \
+	test "$(xxd -p "$STATE/amk.sealed" | tr -d '\n')" = "$PENDING"
+remember_secrets "$RK5"
+check "... with a fresh recovery key that opens it" test "${ROT:$((24 + 356 - 20)):128}" = "$VOLUME"
+check "... and no pending files left" test ! -e "$STATE/amk.sealed.next" -a ! -e "$STATE/amk.recovery.next"
+RK_CUR=$RK5
+
 # --- bad input -------------------------------------------------------------------
 check_fails "--pcrs 24 is refused" keys init --force --pcrs 24
 check_fails "an unknown option is refused" keys unlock --pin=secret-typed-here
 check "... without echoing it" bash -c "! grep -q secret-typed-here '$ERR'"
-c=${RK4:7:1}; typo=$([[ $c == Z ]] && echo Y || echo Z)
-check_fails "a mistyped recovery key is refused" bash -c "echo '${RK4:0:7}$typo${RK4:8}' | '$CTL' keys unlock --recovery 2>'$ERR'"
+c=${RK_CUR:7:1}; typo=$([[ $c == Z ]] && echo Y || echo Z)
+check_fails "a mistyped recovery key is refused" bash -c "echo '${RK_CUR:0:7}$typo${RK_CUR:8}' | '$CTL' keys unlock --recovery 2>'$ERR'"
 check "... naming the group with the typo" err_has "group 2 of the recovery key is mistyped"
 cp "$STATE/amk.sealed" "$WORK/sealed.good"
 head -c 100 "$WORK/sealed.good" >"$STATE/amk.sealed"
@@ -196,7 +220,7 @@ check "wipe logs the crypto-erase" err_has "Crypto-erase done"
 check "the key files are gone" test -z "$(ls -A "$STATE")"
 check_fails "after wipe, unlock is impossible" keys unlock --pin-fd 3 3<<<"$PIN"
 check "... (nothing enrolled)" err_has "no AMK enrolled"
-check_fails "after wipe, the recovery key opens nothing" bash -c "echo '$RK4' | '$CTL' keys unlock --recovery 2>'$ERR'"
+check_fails "after wipe, the recovery key opens nothing" bash -c "echo '$RK_CUR' | '$CTL' keys unlock --recovery 2>'$ERR'"
 cp "$WORK/sealed.copy" "$STATE/amk.sealed"
 check_fails "a copy of the sealed blob kept from before the wipe no longer unseals" keys unlock --pin-fd 3 3<<<"$PIN"
 check "... because the TPM's storage key changed" err_has "does not belong to this TPM"
@@ -241,7 +265,7 @@ sys.exit(1 if hits else 0)
 PY
 }
 check "no key byte, PIN or recovery key in any file or log" \
-	leak_scan --keys "${SECRETS[@]}" --texts "$PIN" "$RK1" "$RK2" "$RK3" "$RK4" \
+	leak_scan --keys "${SECRETS[@]}" --texts "$PIN" "$RK1" "$RK2" "$RK3" "$RK4" "$RK5" \
 	--roots "$TEST_TMP" $( [[ -f $TEST_LOG ]] && echo "$TEST_LOG")
 
 done_testing
