@@ -168,13 +168,30 @@ static const char *generation_id(const uint8_t g[KEY_GENERATION_SIZE], char buf[
         return buf;
 }
 
-static void print_recovery_key(const char *text)
+/* Straight from locked memory to fd 1: stdio would leave a copy of the
+ * recovery key in an ordinary heap buffer. */
+static int print_recovery_key(const char *text)
 {
-        printf("Recovery key for this AMK (shown once, stored nowhere; write it down and keep it "
-               "offline):\n\n"
-               "    %s\n\n",
-               text);
+        static const char head[] =
+                "Recovery key for this AMK (shown once, stored nowhere; write it down and keep "
+                "it offline):\n\n    ";
+        _cleanup_secmem_ char *buf = secmem_alloc(sizeof head + RECOVERY_KEY_STRING_SIZE + 4);
+        size_t n, done = 0;
+
+        if (!buf)
+                return -ENOMEM;
+        n = (size_t)snprintf(buf, sizeof head + RECOVERY_KEY_STRING_SIZE + 4, "%s%s\n\n", head, text);
         fflush(stdout);
+        while (done < n) {
+                ssize_t k = write(STDOUT_FILENO, buf + done, n - done);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                done += (size_t)k;
+        }
+        return 0;
 }
 
 typedef struct AskPinData {
@@ -435,8 +452,12 @@ static int verb_init(int argc, char *argv[])
         r = keys_init(&c, a.pcrs, pin, a.force, text, &d);
         if (r < 0)
                 return report(r, "keys init", &c, &d);
-        print_recovery_key(text);
+        r = print_recovery_key(text);
         secmem_wipe(text, sizeof text);
+        if (r < 0)
+                return log_error_errno(
+                        r, "keys init: could not print the recovery key (%m); the AMK is enrolled: "
+                           "run 'carrelctl keys rotate' to get a new recovery key");
 
         /* Read back what was stored, for the log (no secrets in it). */
         _cleanup_free_ KeysStatus *s = calloc(1, sizeof *s);
@@ -561,8 +582,11 @@ static int verb_rotate(int argc, char *argv[])
         r = keys_rotate(&c, amk, pin, &sink, text, &d);
         if (r < 0)
                 return report(r, "keys rotate", &c, &d);
-        print_recovery_key(text);
+        r = print_recovery_key(text);
         secmem_wipe(text, sizeof text);
+        if (r < 0)
+                log_error_errno(r,
+                                "keys rotate: could not print the new recovery key (%m): run rotate again");
         log_struct(LOG_NOTICE, 0, LOG_FIELDS("CARREL_EVENT=keys-rotate", "CARREL_COMPONENT=keys"),
                    "AMK rotated; dependents re-wrapped by consumer '%s'; old AMK destroyed", sink.name);
         return 0;

@@ -17,7 +17,7 @@ N=${BENCH_KEYS_RUNS:-40}
 PEER_MS=1350
 CTL=$CARREL_BUILD/sbin/carrelctl
 HARNESS=$CARREL_SRCDIR/scripts/swtpm-harness
-[[ -x $CTL ]] && command -v swtpm >/dev/null || { echo '{"bench":"keys.unlock","skipped":"swtpm or carrelctl missing"}'; exit 0; }
+[[ -x $CTL ]] && command -v swtpm >/dev/null && "$CTL" components | grep -qE '^tpm-custody +on +built' || { echo '{"bench":"keys.unlock","skipped":"swtpm or carrelctl missing"}'; exit 0; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/carrel-bench-keys.XXXXXX")
 T=$("$HARNESS" start "$TMP/tpm") || exit 1
