@@ -77,6 +77,14 @@ check_fails "a second init is refused without --force" keys init
 check "... naming --force" err_has "already enrolled"
 remember_secrets "$RK1"
 
+# --- configuration file ----------------------------------------------------------
+printf '[TPM]\nTCTI=%s\n[Keys]\nStateDirectory=%s\n' "$T" "$STATE" >"$WORK/keys.conf"
+check "the TCTI and state directory come from --config" \
+	bash -c "env -u CARREL_TCTI -u CARREL_KEYS_STATE_DIR '$CTL' keys status --config '$WORK/keys.conf' | grep -q 'PCRs now: *as sealed'"
+printf '[TPM]\nTCTY=x\n' >"$WORK/bad.conf"
+check_fails "a misspelt key in the configuration is refused" keys status --config "$WORK/bad.conf"
+check "... with its file and line" err_has "bad.conf:2"
+
 # --- unlock ------------------------------------------------------------------
 F1=$(frame)
 check "unlock hands a 178-byte SET frame to the --key-fd consumer" test ${#F1} -eq 356
