@@ -127,10 +127,16 @@ static int report(int r, const char *what, const KeysConfig *c, const KeysDiagno
                                 "one more try is allowed in at most %u s, or unlock with --recovery",
                                 what, d->lockout.counter, d->lockout.max_tries, d->lockout.interval_sec);
                 return log_error_errno(r, "%s: the TPM is in dictionary-attack lockout", what);
+        case TPM_FAILURE_DESTROYED:
+                return log_error_errno(
+                        r,
+                        "%s: the TPM key this AMK was sealed under no longer exists (the AMK was "
+                        "rotated or wiped, or the TPM was cleared)",
+                        what);
         case TPM_FAILURE_INTEGRITY:
                 return log_error_errno(
                         r,
-                        "%s: the sealed AMK does not belong to this TPM's storage key (TPM cleared or "
+                        "%s: the sealed AMK does not belong to this TPM's custody key (TPM or key "
                         "replaced) or is damaged; unlock with --recovery",
                         what);
         default:

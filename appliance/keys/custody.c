@@ -63,10 +63,11 @@ static uint64_t now_usec(void)
         return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Seal amk to the current values of pcrs into *f (everything but the
- * generation, which the caller sets). */
-static int seal_to_current(TpmContext *t, const Secret *amk, PcrMask pcrs, const Secret *pin,
-                           SealedKeyFile *f, KeysDiagnosis *diag)
+/* Seal amk under the custody parent (handle, name) to the current values
+ * of pcrs into *f (everything but the generation, which the caller sets). */
+static int seal_to_current(TpmContext *t, uint32_t handle, const uint8_t *name, size_t name_size,
+                           const Secret *amk, PcrMask pcrs, const Secret *pin, SealedKeyFile *f,
+                           KeysDiagnosis *diag)
 {
         _cleanup_secmem_ uint8_t *auth = NULL;
         TpmFailure failure = TPM_FAILURE_NONE;
@@ -90,8 +91,8 @@ static int seal_to_current(TpmContext *t, const Secret *amk, PcrMask pcrs, const
                 if (r < 0)
                         return r;
         }
-        r = tpm_seal(t, f->policy_digest, auth, auth ? TPM_AUTH_MAX : 0, amk->bytes, amk->size, &f->sealed,
-                     &failure);
+        r = tpm_seal(t, handle, name, name_size, f->policy_digest, auth, auth ? TPM_AUTH_MAX : 0, amk->bytes,
+                     amk->size, &f->sealed, &failure);
         if (diag)
                 diag->failure = failure;
         return r;
@@ -130,6 +131,8 @@ int keys_init(const KeysConfig *c, PcrMask pcrs, const Secret *pin, bool force,
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
         RecoveryKeyFile rf;
         char text[RECOVERY_KEY_STRING_SIZE];
+        uint8_t name[TPM_NAME_MAX];
+        size_t name_size = 0;
         Paths p;
         int r;
 
@@ -160,8 +163,16 @@ int keys_init(const KeysConfig *c, PcrMask pcrs, const Secret *pin, bool force,
         if (r < 0)
                 return r;
 
+        /* A new custody parent; whatever Carrel sealed before is destroyed
+         * with the old parents (init refuses to get here without --force). */
+        r = tpm_parent_destroy(t, TPM_PARENT_HANDLE_B, diag ? &diag->failure : NULL);
+        if (r >= 0)
+                r = tpm_parent_create(t, TPM_PARENT_HANDLE_A, name, &name_size,
+                                      diag ? &diag->failure : NULL);
+        if (r < 0)
+                return r;
         randombytes_buf(f->generation, KEY_GENERATION_SIZE);
-        r = seal_to_current(t, amk, pcrs, pin, f, diag);
+        r = seal_to_current(t, TPM_PARENT_HANDLE_A, name, name_size, amk, pcrs, pin, f, diag);
         if (r < 0)
                 return r;
         r = new_recovery(amk, f->generation, &rf, text);
@@ -345,8 +356,9 @@ int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secr
         r = open_tpm(c, &t, diag);
         if (r < 0)
                 return r;
-        /* Keep the generation: the recovery copy still matches. */
-        r = seal_to_current(t, amk, pcrs, pin, f, diag);
+        /* Same parent, same generation: the recovery copy still matches. */
+        r = seal_to_current(t, f->sealed.parent_handle, f->sealed.parent_name, f->sealed.parent_name_size,
+                            amk, pcrs, pin, f, diag);
         if (r < 0)
                 return r;
         return sealed_key_file_save(p.sealed, f);
@@ -362,7 +374,10 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
         _cleanup_free_ SealedKeyFile *cur = calloc(1, sizeof *cur), *next = calloc(1, sizeof *next);
         RecoveryKeyFile rf;
         char text[RECOVERY_KEY_STRING_SIZE];
-        bool resume = false;
+        bool resume = false, created_parent = false;
+        uint32_t next_handle = 0;
+        uint8_t name[TPM_NAME_MAX];
+        size_t name_size = 0;
         Paths p;
         int r;
 
@@ -397,14 +412,22 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
                 r = amk_generate(tpm_rand, AMK_SIZE, &amk);
                 if (r < 0)
                         return r;
-                randombytes_buf(next->generation, KEY_GENERATION_SIZE);
-                r = seal_to_current(t, amk, cur->pcrs, pin, next, diag);
+                /* The new AMK goes under a new parent at the other handle;
+                 * the old parent is evicted once the rotation commits. */
+                next_handle = cur->sealed.parent_handle == TPM_PARENT_HANDLE_A ? TPM_PARENT_HANDLE_B
+                                                                               : TPM_PARENT_HANDLE_A;
+                r = tpm_parent_create(t, next_handle, name, &name_size, diag ? &diag->failure : NULL);
                 if (r < 0)
                         return r;
+                created_parent = true;
+                randombytes_buf(next->generation, KEY_GENERATION_SIZE);
+                r = seal_to_current(t, next_handle, name, name_size, amk, cur->pcrs, pin, next, diag);
+                if (r < 0)
+                        goto fail;
         }
         r = new_recovery(amk, next->generation, &rf, text);
         if (r < 0)
-                return r;
+                goto fail;
 
         /* Phase 1: the pending AMK is durable before any consumer uses it. */
         if (!resume)
@@ -435,6 +458,11 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
                 goto fail;
         memcpy(ret_recovery, text, sizeof text);
         secmem_wipe(text, sizeof text);
+
+        /* The old AMK is destroyed: its parent is evicted, so no copy of the
+         * old amk.sealed (a backup, a disk image) opens again. */
+        if (cur->sealed.parent_handle != next->sealed.parent_handle)
+                return tpm_parent_destroy(t, cur->sealed.parent_handle, diag ? &diag->failure : NULL);
         return 0;
 
 fail:
@@ -444,6 +472,8 @@ fail:
         if (!new_keys && !resume) {
                 (void)unlink(p.sealed_next);
                 (void)unlink(p.recovery_next);
+                if (created_parent)
+                        (void)tpm_parent_destroy(t, next_handle, NULL);
         }
         secmem_wipe(text, sizeof text);
         return r;
@@ -524,14 +554,21 @@ int keys_wipe(const KeysConfig *c, const KeySink *sink, bool clear_tpm, KeysDiag
                 if (r < 0 && first == 0)
                         first = r;
         }
-        if (clear_tpm) {
+        {
                 _cleanup_(tpm_context_freep) TpmContext *t = NULL;
                 TpmFailure failure = TPM_FAILURE_NONE;
 
+                /* Evicting the custody parents is what makes every copy of
+                 * every sealed blob useless; TPM2_Clear does it for the whole
+                 * owner hierarchy. */
                 r = open_tpm(c, &t, diag);
                 if (r >= 0)
+                        r = tpm_parent_destroy(t, TPM_PARENT_HANDLE_A, &failure);
+                if (r >= 0)
+                        r = tpm_parent_destroy(t, TPM_PARENT_HANDLE_B, &failure);
+                if (r >= 0 && clear_tpm)
                         r = tpm_clear(t, &failure);
-                if (r < 0 && diag)
+                if (r < 0 && diag && failure != TPM_FAILURE_NONE)
                         diag->failure = failure;
                 if (r < 0 && first == 0)
                         first = r;

@@ -73,8 +73,9 @@ int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secr
 
 /* Rotate: a new AMK sealed like the current one (pin: NULL for no PIN), a
  * new recovery key (returned once), then sink->rekey(old, new) so every
- * dependent is re-wrapped, then the new files replace the old ones and the
- * old AMK is gone. The new files are written first as *.next and made
+  * dependent is re-wrapped, then the new files replace the old ones and the
+ * old AMK's custody parent is evicted from the TPM: no copy of the old
+ * sealed blob opens again. The new files are written first as *.next and made
  * durable before any consumer is rekeyed; if a rotation was interrupted,
  * the next call resumes it (unseals the pending AMK from amk.sealed.next,
  * rekeys again, which consumers must accept, and commits), printing a new
@@ -95,8 +96,8 @@ typedef struct KeysStatus {
 
 int keys_status(const KeysConfig *c, KeysStatus *ret);
 
-/* Crypto-erase: sink->clear() (the kmod key), then overwrite and remove
- * every key file; with clear_tpm also TPM2_Clear, which makes any copy of
- * the sealed blob anywhere useless. Continues past errors and returns the
- * first. */
+/* Crypto-erase: sink->clear() (the kmod key), overwrite and remove every
+ * key file, and evict the custody parents from the TPM, which makes any copy
+ * of any sealed blob useless; with clear_tpm also TPM2_Clear (the whole
+ * owner hierarchy). Continues past errors and returns the first. */
 int keys_wipe(const KeysConfig *c, const KeySink *sink, bool clear_tpm, KeysDiagnosis *diag);

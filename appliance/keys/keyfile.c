@@ -19,9 +19,10 @@ enum {
         TAG_WITH_PIN = 4,
         TAG_PCR_VALUES = 5,
         TAG_POLICY = 6,
-        TAG_PRIMARY_NAME = 7,
+        TAG_PARENT_NAME = 7,
         TAG_PUBLIC = 8,
         TAG_PRIVATE = 9,
+        TAG_PARENT_HANDLE = 10,
         /* amk.recovery */
         TAG_KDF_OPS = 20,
         TAG_KDF_MEM = 21,
@@ -107,7 +108,10 @@ int sealed_key_file_serialize(const SealedKeyFile *f, uint8_t **ret, size_t *ret
         put(w, TAG_WITH_PIN, &pin, 1);
         put(w, TAG_PCR_VALUES, f->pcr_values, (size_t)n * PCR_DIGEST_SIZE);
         put(w, TAG_POLICY, f->policy_digest, PCR_DIGEST_SIZE);
-        put(w, TAG_PRIMARY_NAME, f->sealed.primary_name, f->sealed.primary_name_size);
+        uint8_t handle[4] = { f->sealed.parent_handle >> 24, f->sealed.parent_handle >> 16,
+                              f->sealed.parent_handle >> 8, f->sealed.parent_handle };
+        put(w, TAG_PARENT_HANDLE, handle, sizeof handle);
+        put(w, TAG_PARENT_NAME, f->sealed.parent_name, f->sealed.parent_name_size);
         put(w, TAG_PUBLIC, f->sealed.public_blob, f->sealed.public_size);
         put(w, TAG_PRIVATE, f->sealed.private_blob, f->sealed.private_size);
         return writer_finish(w, ret, ret_size);
@@ -176,9 +180,9 @@ static int split_records(const void *data, size_t size, const uint8_t magic[8], 
 
 int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
 {
-        static const uint8_t allowed[] = { TAG_GENERATION,   TAG_CREATED,    TAG_PCRS,
-                                           TAG_WITH_PIN,     TAG_PCR_VALUES, TAG_POLICY,
-                                           TAG_PRIMARY_NAME, TAG_PUBLIC,     TAG_PRIVATE };
+        static const uint8_t allowed[] = { TAG_GENERATION, TAG_CREATED, TAG_PCRS,          TAG_WITH_PIN,
+                                           TAG_PCR_VALUES, TAG_POLICY,  TAG_PARENT_HANDLE, TAG_PARENT_NAME,
+                                           TAG_PUBLIC,     TAG_PRIVATE };
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
         _cleanup_free_ Records *rec = calloc(1, sizeof *rec);
         uint8_t digest[PCR_DIGEST_SIZE];
@@ -209,12 +213,18 @@ int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
         memcpy(f->pcr_values, rec->value[TAG_PCR_VALUES], rec->len[TAG_PCR_VALUES]);
         memcpy(f->policy_digest, rec->value[TAG_POLICY], PCR_DIGEST_SIZE);
 
-        if (rec->len[TAG_PRIMARY_NAME] == 0 || rec->len[TAG_PRIMARY_NAME] > TPM_NAME_MAX ||
+        if (rec->len[TAG_PARENT_HANDLE] != 4)
+                return -EBADMSG;
+        v = rec->value[TAG_PARENT_HANDLE];
+        f->sealed.parent_handle = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+        if (f->sealed.parent_handle != TPM_PARENT_HANDLE_A && f->sealed.parent_handle != TPM_PARENT_HANDLE_B)
+                return -EBADMSG;
+        if (rec->len[TAG_PARENT_NAME] == 0 || rec->len[TAG_PARENT_NAME] > TPM_NAME_MAX ||
             rec->len[TAG_PUBLIC] == 0 || rec->len[TAG_PUBLIC] > TPM_BLOB_MAX || rec->len[TAG_PRIVATE] == 0 ||
             rec->len[TAG_PRIVATE] > TPM_BLOB_MAX)
                 return -EBADMSG;
-        memcpy(f->sealed.primary_name, rec->value[TAG_PRIMARY_NAME], rec->len[TAG_PRIMARY_NAME]);
-        f->sealed.primary_name_size = rec->len[TAG_PRIMARY_NAME];
+        memcpy(f->sealed.parent_name, rec->value[TAG_PARENT_NAME], rec->len[TAG_PARENT_NAME]);
+        f->sealed.parent_name_size = rec->len[TAG_PARENT_NAME];
         memcpy(f->sealed.public_blob, rec->value[TAG_PUBLIC], rec->len[TAG_PUBLIC]);
         f->sealed.public_size = rec->len[TAG_PUBLIC];
         memcpy(f->sealed.private_blob, rec->value[TAG_PRIVATE], rec->len[TAG_PRIVATE]);

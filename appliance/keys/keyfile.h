@@ -5,7 +5,8 @@
  *   amk.sealed    the AMK sealed by the TPM, the PCR selection and the PCR
  *                 values it was sealed to (so an unseal failure can name the
  *                 PCRs that changed), the policy digest, whether a PIN is
- *                 required and the storage primary's name.
+ *                 required, and the persistent handle and name of the
+ *                 custody parent it was sealed under.
  *   amk.recovery  the AMK encrypted with XChaCha20-Poly1305 under a key
  *                 derived with Argon2id from the recovery key.
  *

@@ -1,6 +1,15 @@
 /* The TPM 2.0 edge of key custody: everything Carrel asks of a TPM, through
  * tpm2-tss ESAPI, with TSS2 return codes translated once (tpm_errno_from_tss2).
  *
+ * Key hierarchy in the TPM:
+ *   storage primary (owner hierarchy, recreated from a fixed template)
+ *     -> custody parent: a storage key with TPM-generated secrets, made
+ *        persistent at TPM_PARENT_HANDLE_A or _B; its blob is never stored
+ *        anywhere, so evicting it destroys it for good
+ *          -> the sealed AMK (its blob is amk.sealed)
+ * Evicting the custody parent (rotate, wipe) makes every copy of every
+ * sealed blob made under it useless, without clearing the TPM.
+ *
  * Every command that carries a secret runs in a session salted with the
  * storage primary key, with parameter encryption on that direction, so the
  * AMK and the PIN never cross the bus in the clear. Transient handles are
@@ -31,7 +40,8 @@ typedef enum TpmFailure {
         TPM_FAILURE_POLICY, /* PCR policy not satisfied */
         TPM_FAILURE_AUTH, /* wrong PIN; counted by dictionary-attack protection */
         TPM_FAILURE_LOCKOUT, /* dictionary-attack lockout in force */
-        TPM_FAILURE_INTEGRITY, /* the blob does not belong to this TPM/primary, or was altered */
+        TPM_FAILURE_INTEGRITY, /* the blob does not belong to this TPM/parent, or was altered */
+        TPM_FAILURE_DESTROYED, /* the custody parent is gone: AMK rotated away or wiped, TPM cleared */
         TPM_FAILURE_OTHER,
 } TpmFailure;
 
@@ -41,7 +51,8 @@ typedef enum TpmFailure {
  *   AUTH_FAIL, BAD_AUTH              -EACCES  TPM_FAILURE_AUTH
  *   LOCKOUT                          -EBUSY   TPM_FAILURE_LOCKOUT
  *   POLICY_FAIL, PCR_CHANGED, VALUE  -EPERM   TPM_FAILURE_POLICY
- *   INTEGRITY, BINDING, SIZE         -EBADMSG TPM_FAILURE_INTEGRITY
+ *   INTEGRITY, BINDING, SIZE, KEY    -EBADMSG TPM_FAILURE_INTEGRITY
+ *   HANDLE (no such persistent key)  -EKEYREVOKED TPM_FAILURE_DESTROYED
  *   out of memory in the TSS         -ENOMEM
  *   anything else                    -EIO     TPM_FAILURE_OTHER */
 int tpm_errno_from_tss2(uint32_t rc, TpmFailure *ret_failure);
@@ -64,31 +75,52 @@ uint32_t tpm_context_last_rc(const TpmContext *t);
  * Returns 0 or -errno. */
 int tpm_pcr_read(TpmContext *t, PcrMask mask, uint8_t ret_values[][TPM_DIGEST_SIZE]);
 
+/* Carrel's two persistent handles in the owner range ("CA" for Carrel):
+ * rotation seals the new AMK under a new parent at the other handle, then
+ * evicts the old one. */
+#define TPM_PARENT_HANDLE_A 0x8100ca01U
+#define TPM_PARENT_HANDLE_B 0x8100ca02U
+
+/* Create a fresh custody parent (ECC P-256 storage key, secrets generated
+ * by the TPM) under the storage primary and make it persistent at handle,
+ * evicting whatever Carrel key was there. *ret_name receives its TPM name,
+ * which binds a sealed blob to exactly this key. Returns 0 or -errno. */
+int tpm_parent_create(TpmContext *t, uint32_t handle, uint8_t ret_name[TPM_NAME_MAX], size_t *ret_name_size,
+                      TpmFailure *ret_failure);
+
+/* Evict the persistent key at handle. Returns 0, 0 as well when nothing is
+ * there (idempotent), or -errno. */
+int tpm_parent_destroy(TpmContext *t, uint32_t handle, TpmFailure *ret_failure);
+
 /* The sealed AMK as the TPM returns it: public and private areas,
- * marshalled, and the name of the storage primary it was sealed under. */
+ * marshalled, and the handle and name of the custody parent it was sealed
+ * under. */
 typedef struct TpmSealed {
         uint8_t public_blob[TPM_BLOB_MAX];
         size_t public_size;
         uint8_t private_blob[TPM_BLOB_MAX];
         size_t private_size;
-        uint8_t primary_name[TPM_NAME_MAX];
-        size_t primary_name_size;
+        uint32_t parent_handle;
+        uint8_t parent_name[TPM_NAME_MAX];
+        size_t parent_name_size;
 } TpmSealed;
 
-/* Seal secret (1..128 bytes) under the storage primary (recreated from
- * Carrel's fixed ECC P-256 template) with authPolicy = policy_digest. When
+/* Seal secret (1..128 bytes) under the custody parent at parent_handle,
+ * which must have the given name, with authPolicy = policy_digest. When
  * auth is given (1..TPM_AUTH_MAX bytes), it becomes the object's authValue
  * and the policy must include PolicyAuthValue. The object is subject to
  * dictionary-attack protection. Returns 0 or -errno (ret_failure set). */
-int tpm_seal(TpmContext *t, const uint8_t policy_digest[TPM_DIGEST_SIZE], const void *auth, size_t auth_size,
+int tpm_seal(TpmContext *t, uint32_t parent_handle, const uint8_t *parent_name, size_t parent_name_size,
+             const uint8_t policy_digest[TPM_DIGEST_SIZE], const void *auth, size_t auth_size,
              const void *secret, size_t secret_size, TpmSealed *ret, TpmFailure *ret_failure);
 
-/* Unseal: recreate the primary, check that its name is the one recorded at
- * seal time (else -EBADMSG/TPM_FAILURE_INTEGRITY: another TPM, a cleared
- * owner hierarchy, or an interposer), load the object and unseal it in a
- * salted policy session satisfying PolicyPCR(mask) [+ PolicyAuthValue when
- * auth is non-NULL], with response encryption. On success *ret is a Secret
- * in locked memory. On failure, *ret_failure says why. */
+/* Unseal: find the custody parent (-EKEYREVOKED/TPM_FAILURE_DESTROYED when
+ * it is gone), check that its name is the one recorded at seal time (else
+ * -EBADMSG/TPM_FAILURE_INTEGRITY: another key at that handle, another TPM,
+ * or an interposer), load the object and unseal it in a policy session
+ * salted with the parent, satisfying PolicyPCR(mask) [+ PolicyAuthValue
+ * when auth is non-NULL], with response encryption. On success *ret is a
+ * Secret in locked memory. On failure, *ret_failure says why. */
 int tpm_unseal(TpmContext *t, const TpmSealed *sealed, PcrMask mask, const void *auth, size_t auth_size,
                Secret **ret, TpmFailure *ret_failure);
 

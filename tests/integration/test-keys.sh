@@ -99,9 +99,9 @@ tpm tpm2_pcrread sha256:7 -o "$WORK/pcr7.bin"
 tpm tpm2_createpolicy --policy-pcr -l sha256:7 -f "$WORK/pcr7.bin" -L "$WORK/expected.policy"
 check "tpm2_createpolicy computes the policy digest stored with the AMK" \
 	test "$(xxd -p -c64 "$WORK/expected.policy")" = "$POLICY"
-tpm tpm2_createprimary -C o -g sha256 -G ecc256:null:aes128cfb \
-	-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' -c "$WORK/primary.ctx"
-tpm tpm2_load -C "$WORK/primary.ctx" -u "$WORK/sealed.pub" -r "$WORK/sealed.priv" -c "$WORK/obj.ctx"
+persistent() { tpm2_getcap -T "$T" handles-persistent 2>/dev/null | tr -d ' \n-'; }
+check "the custody parent is persistent at 0x8100CA01" test "$(persistent)" = 0x8100CA01
+tpm tpm2_load -C 0x8100ca01 -u "$WORK/sealed.pub" -r "$WORK/sealed.priv" -c "$WORK/obj.ctx"
 "$HARNESS" flush "$TPMDIR"
 check "tpm2_readpublic shows that policy on the sealed object" \
 	bash -c "tpm2_readpublic -T '$T' -c '$WORK/obj.ctx' 2>/dev/null | grep -q 'authorization policy: $POLICY'"
@@ -173,6 +173,7 @@ check "... and unlocks with the PIN it read from the fd" wait $KPID
 
 # --- rotate ------------------------------------------------------------------
 OLD_VOLUME=$VOLUME
+cp "$STATE/amk.sealed" "$WORK/sealed.before-rotate"
 ROT=$("$CTL" keys rotate --pin-fd 4 --key-fd 3 4<<<"$PIN" 3>&1 >"$OUT" 2>>"$LOG" | xxd -p | tr -d '\n')
 cat "$OUT" >/dev/null
 RK4=$(recovery_key_of)
@@ -187,6 +188,12 @@ check "unlock after rotate gives the new keys" test "${F4:24:128}" = "$VOLUME"
 check_fails "the old recovery key no longer opens anything" bash -c "echo '$RK3' | '$CTL' keys unlock --recovery 2>'$ERR'"
 check "... and says so" err_has "does not open the recovery copy"
 check "no pending rotation files are left" test ! -e "$STATE/amk.sealed.next" -a ! -e "$STATE/amk.recovery.next"
+check "the new AMK has a new custody parent, the old one is evicted" test "$(persistent)" = 0x8100CA02
+cp "$STATE/amk.sealed" "$WORK/sealed.after-rotate"
+cp "$WORK/sealed.before-rotate" "$STATE/amk.sealed"
+check_fails "a copy of the pre-rotation sealed blob no longer unseals" keys unlock --pin-fd 3 3<<<"$PIN"
+check "... because its TPM key no longer exists" err_has "no longer exists"
+cp "$WORK/sealed.after-rotate" "$STATE/amk.sealed"
 
 # --- an interrupted rotation is resumed, never lost ---------------------------------
 PRE_VOLUME=$VOLUME
@@ -226,18 +233,22 @@ check "... saying no TPM is reachable" err_has "no TPM reachable through TCTI"
 check_fails "wipe without --yes is refused" keys wipe
 check "... and changes nothing" test -e "$STATE/amk.sealed" -a -e "$STATE/amk.recovery"
 cp "$STATE/amk.sealed" "$WORK/sealed.copy"
-WIPE=$("$CTL" keys wipe --yes --tpm-clear --key-fd 3 3>&1 >>"$LOG" 2>"$ERR" | xxd -p | tr -d '\n')
+WIPE=$("$CTL" keys wipe --yes --key-fd 3 3>&1 >>"$LOG" 2>"$ERR" | xxd -p | tr -d '\n')
 cat "$ERR" >>"$LOG"
 check "wipe sends CLEAR to the consumer (the kmod key)" test "$WIPE" = "$(printf 'CRLKEY01\x03\x00' | xxd -p)"
 check "wipe logs the crypto-erase" err_has "Crypto-erase done"
 check "the key files are gone" test -z "$(ls -A "$STATE")"
+check "the custody parents are evicted from the TPM" test -z "$(persistent)"
 check_fails "after wipe, unlock is impossible" keys unlock --pin-fd 3 3<<<"$PIN"
 check "... (nothing enrolled)" err_has "no AMK enrolled"
 check_fails "after wipe, the recovery key opens nothing" bash -c "echo '$RK_CUR' | '$CTL' keys unlock --recovery 2>'$ERR'"
 cp "$WORK/sealed.copy" "$STATE/amk.sealed"
 check_fails "a copy of the sealed blob kept from before the wipe no longer unseals" keys unlock --pin-fd 3 3<<<"$PIN"
-check "... because the TPM's storage key changed" err_has "does not belong to this TPM"
+check "... because its TPM key no longer exists" err_has "no longer exists"
 rm -f "$STATE/amk.sealed"
+check "init after a wipe" keys init
+check "wipe --tpm-clear also clears the TPM's owner hierarchy" keys wipe --yes --tpm-clear
+check "... and says so in the log" err_has "TPM storage hierarchy cleared"
 
 # --- leak scan ---------------------------------------------------------------------
 # Every file written (state, work files, swtpm state, captured output) and

@@ -42,8 +42,9 @@ static void sample_sealed(SealedKeyFile *f)
         randombytes_buf(f->sealed.public_blob, 80);
         f->sealed.private_size = 130;
         randombytes_buf(f->sealed.private_blob, 130);
-        f->sealed.primary_name_size = 34;
-        randombytes_buf(f->sealed.primary_name, 34);
+        f->sealed.parent_handle = TPM_PARENT_HANDLE_B;
+        f->sealed.parent_name_size = 34;
+        randombytes_buf(f->sealed.parent_name, 34);
 }
 
 static void sample_recovery(RecoveryKeyFile *f)
@@ -73,7 +74,9 @@ static void test_sealed_roundtrip(void **state)
         assert_memory_equal(f->sealed.public_blob, g->sealed.public_blob, 80);
         assert_int_equal(g->sealed.private_size, 130);
         assert_memory_equal(f->sealed.private_blob, g->sealed.private_blob, 130);
-        assert_int_equal(g->sealed.primary_name_size, 34);
+        assert_int_equal(g->sealed.parent_name_size, 34);
+        assert_memory_equal(f->sealed.parent_name, g->sealed.parent_name, 34);
+        assert_int_equal(g->sealed.parent_handle, TPM_PARENT_HANDLE_B);
         free(buf);
         free(f);
         free(g);
@@ -125,6 +128,12 @@ static void test_sealed_refusals(void **state)
         memcpy(copy, buf, size);
         copy[size] = 30, copy[size + 1] = 0, copy[size + 2] = 0;
         assert_int_equal(sealed_key_file_parse(copy, size + 3, g), -EBADMSG);
+        /* A parent handle outside Carrel's two. */
+        f->sealed.parent_handle = 0x81000001;
+        free(buf);
+        assert_int_equal(sealed_key_file_serialize(f, &buf, &size), 0);
+        assert_int_equal(sealed_key_file_parse(buf, size, g), -EBADMSG);
+        f->sealed.parent_handle = TPM_PARENT_HANDLE_A;
         /* Empty PCR selection cannot be serialised. */
         f->pcrs = 0;
         assert_int_equal(sealed_key_file_serialize(f, &copy, &size), -EINVAL);
