@@ -635,6 +635,13 @@ static int verb_status(int argc, char *argv[])
                 printf("PCR policy:       sha256:%s%s\n", pcr_mask_format(s->sealed.pcrs, pcrs),
                        s->sealed.with_pin ? " + PIN" : "");
                 if (s->tpm_present)
+                        printf("TPM key:          0x%08x, %s\n", s->sealed.sealed.parent_handle,
+                               s->parent_state == 0 ? "present"
+                               : s->parent_state == -EKEYREVOKED
+                                       ? "GONE (rotated away, wiped or TPM cleared)"
+                               : s->parent_state == -EBADMSG ? "REPLACED by another key"
+                                                             : "unreadable");
+                if (s->tpm_present)
                         printf("PCRs now:         %s%s\n", s->pcrs_differ ? "changed: " : "as sealed",
                                s->pcrs_differ ? pcr_mask_format(s->pcrs_differ, pcrs) : "");
         }

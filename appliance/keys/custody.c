@@ -501,6 +501,10 @@ int keys_status(const KeysConfig *c, KeysStatus *ret)
         if (tpm_context_new(c->tcti, &t) >= 0) {
                 s->lockout_valid = tpm_lockout_info(t, &s->lockout) >= 0;
                 s->tpm_present = s->lockout_valid;
+                if (s->initialised)
+                        s->parent_state = tpm_parent_check(t, s->sealed.sealed.parent_handle,
+                                                           s->sealed.sealed.parent_name,
+                                                           s->sealed.sealed.parent_name_size);
                 if (s->initialised && tpm_pcr_read(t, s->sealed.pcrs, current) >= 0)
                         s->pcrs_differ = pcr_mask_differing(
                                 s->sealed.pcrs, (const uint8_t(*)[PCR_DIGEST_SIZE])s->sealed.pcr_values,

@@ -89,6 +89,7 @@ typedef struct KeysStatus {
         bool rotation_pending;
         SealedKeyFile sealed; /* valid when initialised */
         bool tpm_present;
+        int parent_state; /* valid when tpm_present and initialised: tpm_parent_check() */
         PcrMask pcrs_differ; /* valid when tpm_present */
         bool lockout_valid;
         TpmLockoutInfo lockout;

@@ -350,6 +350,19 @@ static void close_tr(TpmContext *t, ESYS_TR *h)
         }
 }
 
+int tpm_parent_check(TpmContext *t, uint32_t handle, const uint8_t *name, size_t name_size)
+{
+        ESYS_TR h = ESYS_TR_NONE;
+        int r;
+
+        assert_return(t && name, -EINVAL);
+        r = open_persistent(t, handle, name, name_size, &h, NULL);
+        if (r < 0)
+                return r;
+        close_tr(t, &h);
+        return 0;
+}
+
 int tpm_parent_destroy(TpmContext *t, uint32_t handle, TpmFailure *ret_failure)
 {
         ESYS_TR h = ESYS_TR_NONE, out = ESYS_TR_NONE;

@@ -88,6 +88,10 @@ int tpm_pcr_read(TpmContext *t, PcrMask mask, uint8_t ret_values[][TPM_DIGEST_SI
 int tpm_parent_create(TpmContext *t, uint32_t handle, uint8_t ret_name[TPM_NAME_MAX], size_t *ret_name_size,
                       TpmFailure *ret_failure);
 
+/* Check that the custody parent at handle exists and has the given name.
+ * Returns 0, -EKEYREVOKED (gone), -EBADMSG (another key) or -errno. */
+int tpm_parent_check(TpmContext *t, uint32_t handle, const uint8_t *name, size_t name_size);
+
 /* Evict the persistent key at handle. Returns 0, 0 as well when nothing is
  * there (idempotent), or -errno. */
 int tpm_parent_destroy(TpmContext *t, uint32_t handle, TpmFailure *ret_failure);

@@ -189,6 +189,7 @@ check_fails "the old recovery key no longer opens anything" bash -c "echo '$RK3'
 check "... and says so" err_has "does not open the recovery copy"
 check "no pending rotation files are left" test ! -e "$STATE/amk.sealed.next" -a ! -e "$STATE/amk.recovery.next"
 check "the new AMK has a new custody parent, the old one is evicted" test "$(persistent)" = 0x8100CA02
+check "status shows the current TPM key" bash -c "'$CTL' keys status | grep -q 'TPM key: *0x8100ca02, present'"
 cp "$STATE/amk.sealed" "$WORK/sealed.after-rotate"
 cp "$WORK/sealed.before-rotate" "$STATE/amk.sealed"
 check_fails "a copy of the pre-rotation sealed blob no longer unseals" keys unlock --pin-fd 3 3<<<"$PIN"
