@@ -524,6 +524,9 @@ static int verb_reseal(int argc, char *argv[])
         if (a.no_pin && (a.new_pin || a.new_pin_fd >= 0))
                 return log_error_errno(-EINVAL, "keys reseal: --no-pin and --new-pin exclude each other");
         r = keys_requires_pin(&c, &had_pin);
+        /* Without amk.sealed (new hardware), the recovery key re-enrols. */
+        if (r == -ENOENT && a.recovery)
+                r = 0;
         if (r < 0)
                 return report(r, "keys reseal", &c, NULL);
 

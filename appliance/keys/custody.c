@@ -338,6 +338,10 @@ int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secr
 {
         _cleanup_(tpm_context_freep) TpmContext *t = NULL;
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
+        uint8_t name[TPM_NAME_MAX];
+        size_t name_size;
+        uint32_t handle;
+        RecoveryKeyFile rf;
         Paths p;
         int r;
 
@@ -349,16 +353,36 @@ int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secr
         if (r < 0)
                 return r;
         r = sealed_key_file_load(p.sealed, f);
-        if (r < 0)
+        if (r == -ENOENT) {
+                /* Only the recovery copy survived (new hardware, restored
+                 * backup): enrol the recovered AMK under its generation. */
+                r = recovery_key_file_load(p.recovery, &rf);
+                if (r < 0)
+                        return r;
+                memcpy(f->generation, rf.generation, KEY_GENERATION_SIZE);
+                f->pcrs = 1U << 7;
+                f->sealed.parent_handle = TPM_PARENT_HANDLE_A;
+        } else if (r < 0)
                 return r;
         if (pcrs == 0)
                 pcrs = f->pcrs;
         r = open_tpm(c, &t, diag);
         if (r < 0)
                 return r;
-        /* Same parent, same generation: the recovery copy still matches. */
-        r = seal_to_current(t, f->sealed.parent_handle, f->sealed.parent_name, f->sealed.parent_name_size,
-                            amk, pcrs, pin, f, diag);
+
+        /* Same parent when it is still there. When it is gone or replaced
+         * (TPM cleared, board replaced), the caller holds the AMK through
+         * the recovery key: give it a new parent at the same handle. */
+        handle = f->sealed.parent_handle;
+        memcpy(name, f->sealed.parent_name, f->sealed.parent_name_size);
+        name_size = f->sealed.parent_name_size;
+        r = name_size > 0 ? tpm_parent_check(t, handle, name, name_size) : -EKEYREVOKED;
+        if (r == -EKEYREVOKED || r == -EBADMSG)
+                r = tpm_parent_create(t, handle, name, &name_size, diag ? &diag->failure : NULL);
+        if (r < 0)
+                return r;
+        /* Same generation: the recovery copy still matches. */
+        r = seal_to_current(t, handle, name, name_size, amk, pcrs, pin, f, diag);
         if (r < 0)
                 return r;
         return sealed_key_file_save(p.sealed, f);

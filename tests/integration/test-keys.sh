@@ -230,6 +230,21 @@ cp "$WORK/sealed.good" "$STATE/amk.sealed"
 check_fails "no TPM: unlock fails" env CARREL_TCTI="swtpm:path=$TEST_TMP/nothing.sock" "$CTL" keys unlock --pin-fd 3 3<<<"$PIN" 2>"$ERR"
 check "... saying no TPM is reachable" err_has "no TPM reachable through TCTI"
 
+# --- TPM cleared or replaced: the recovery key re-enrols the same AMK ------------------
+tpm tpm2_clear -c l
+check_fails "after TPM2_Clear, unlock fails" keys unlock --pin-fd 3 3<<<"$PIN"
+check "... saying the TPM key no longer exists" err_has "no longer exists"
+check "reseal --recovery re-enrols the same AMK with a new custody parent" \
+	bash -c "echo '$RK_CUR' | '$CTL' keys reseal --recovery --new-pin-fd 3 3<<<'$PIN' 2>>'$LOG'"
+F6=$(frame --pin-fd 4 4<<<"$PIN")
+check "... and unlock gives the same keys as before the clear" test "${F6:24:128}" = "$VOLUME"
+mv "$STATE/amk.sealed" "$WORK/sealed.moved"
+check "with only amk.recovery left (new hardware), reseal --recovery enrols the AMK" \
+	bash -c "echo '$RK_CUR' | '$CTL' keys reseal --recovery --new-pin-fd 3 3<<<'$PIN' 2>>'$LOG'"
+F6=$(frame --pin-fd 4 4<<<"$PIN")
+check "... to the same keys" test "${F6:24:128}" = "$VOLUME"
+tpm tpm2_dictionarylockout -s -n 3 -t 2 -l 2
+
 # --- wipe (crypto-erase) -------------------------------------------------------------
 check_fails "wipe without --yes is refused" keys wipe
 check "... and changes nothing" test -e "$STATE/amk.sealed" -a -e "$STATE/amk.recovery"
