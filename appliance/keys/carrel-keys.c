@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <tss2/tss2_rc.h>
 
 #include "appliance/ctl/verbs.h"
 #include "appliance/keys/ask-secret.h"
@@ -89,6 +90,11 @@ static int parse_fd(const char *s, int *ret)
 static int report(int r, const char *what, const KeysConfig *c, const KeysDiagnosis *d)
 {
         char a[PCR_MASK_STRING_MAX], b[PCR_MASK_STRING_MAX];
+
+        /* The TPM's own words, for whoever debugs; the officer gets the line below. */
+        if (tpm_last_rc() != 0)
+                log_debug("last TSS2 response code 0x%08x: %s", tpm_last_rc(),
+                          Tss2_RC_Decode(tpm_last_rc()));
 
         switch (d ? d->failure : TPM_FAILURE_OTHER) {
         case TPM_FAILURE_NO_TPM:

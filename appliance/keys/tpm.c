@@ -82,11 +82,18 @@ int tpm_errno_from_tss2(uint32_t rc, TpmFailure *ret_failure)
         return r;
 }
 
+static _Thread_local TSS2_RC thread_last_rc;
+
+uint32_t tpm_last_rc(void)
+{
+        return thread_last_rc;
+}
+
 /* Record rc on the context and translate it. */
 static int tpm_check(TpmContext *t, TSS2_RC rc, TpmFailure *ret_failure)
 {
         if (rc != TSS2_RC_SUCCESS)
-                t->last_rc = rc;
+                t->last_rc = thread_last_rc = rc;
         return tpm_errno_from_tss2(rc, ret_failure);
 }
 

@@ -67,8 +67,11 @@ int tpm_context_new(const char *tcti, TpmContext **ret);
 TpmContext *tpm_context_free(TpmContext *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(TpmContext *, tpm_context_free);
 
-/* The last TSS2 return code seen on this context, for debug logs. */
+/* The last failing TSS2 return code seen on this context, or in this thread
+ * on any context (like errno, for the caller's debug log; the errno and
+ * TpmFailure are the interface). */
 uint32_t tpm_context_last_rc(const TpmContext *t);
+uint32_t tpm_last_rc(void);
 
 /* Read the SHA-256 values of the PCRs in mask, in ascending PCR order, into
  * ret_values (TPM_DIGEST_SIZE bytes each, room for popcount(mask)).
