@@ -39,9 +39,32 @@ static void diag_reset(KeysDiagnosis *diag)
                 *diag = (KeysDiagnosis){ .failure = TPM_FAILURE_NONE };
 }
 
+/* Create the state directory (and missing parents, 0755) as 0700, and
+ * narrow an existing one to 0700: only root reads the sealed blobs. */
 static int ensure_state_dir(const char *d)
 {
+        char path[PATH_MAX];
+        struct stat st;
+        size_t n = strlen(d);
+
+        if (n == 0 || n >= sizeof path)
+                return -EINVAL;
+        memcpy(path, d, n + 1);
+        for (char *p = path + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+                *p = '/';
+        }
         if (mkdir(d, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        if (stat(d, &st) < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if ((st.st_mode & 077) && chmod(d, 0700) < 0)
                 return negative_errno();
         return 0;
 }

@@ -10,3 +10,6 @@ $(eval $(call carrel_library,keys,\
 $(eval $(call carrel_program,libexec,carrel-keys,\
 	appliance/keys/carrel-keys.c appliance/ctl/verbs.c,keys carrel,))
 endif
+ifeq ($(CONFIG_TPM_CUSTODY),y)
+INSTALL_conf += appliance/keys/keys.conf
+endif

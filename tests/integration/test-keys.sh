@@ -71,6 +71,7 @@ RK1=$(recovery_key_of)
 check "the recovery key is printed once: 8 checksummed groups of 5" test -n "$RK1"
 check "only amk.sealed and amk.recovery are stored" \
 	test "$(ls "$STATE" | tr '\n' ' ')" = "amk.recovery amk.sealed "
+check "the state directory is 0700" test "$(stat -c %a "$STATE")" = 700
 check "both key files are 0600" \
 	test "$(stat -c %a "$STATE"/amk.sealed "$STATE"/amk.recovery | sort -u)" = 600
 check_fails "a second init is refused without --force" keys init
