@@ -172,6 +172,22 @@ echo "$PIN" >&7
 exec 7>&-
 check "... and unlocks with the PIN it read from the fd" wait $KPID
 
+# --- a PIN typed on a terminal is not echoed ------------------------------------------
+if command -v script >/dev/null; then
+	mkfifo "$WORK/tty.in"
+	script -qfec "'$CTL' keys unlock" "$WORK/typescript" <"$WORK/tty.in" >/dev/null 2>&1 &
+	SPID=$!
+	exec 9>"$WORK/tty.in"
+	for _ in $(seq 200); do grep -q "TPM PIN:" "$WORK/typescript" 2>/dev/null && break; sleep 0.05; done
+	echo "$PIN" >&9
+	exec 9>&-
+	check "unlock reads the PIN from the terminal" wait $SPID
+	check "... with echo off: the PIN is not in the terminal transcript" \
+		bash -c "grep -q 'TPM PIN:' '$WORK/typescript' && ! grep -q '$PIN' '$WORK/typescript'"
+else
+	skip "script(1) missing: terminal PIN entry not tested"
+fi
+
 # --- rotate ------------------------------------------------------------------
 OLD_VOLUME=$VOLUME
 cp "$STATE/amk.sealed" "$WORK/sealed.before-rotate"
