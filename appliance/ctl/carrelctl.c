@@ -6,6 +6,7 @@
 
 #include "appliance/ctl/ctl-grant.h"
 #include "appliance/ctl/ctl-policy.h"
+#include "appliance/ctl/ctl-keys.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -18,7 +19,7 @@ static const struct {
         int enabled;
         int implemented;
 } components[] = {
-        { "tpm-custody", CONFIG_TPM_CUSTODY, 0 },
+        { "tpm-custody", CONFIG_TPM_CUSTODY, CONFIG_TPM_CUSTODY },
         { "kmod", CONFIG_KMOD, 0 },
         { "recorder", CONFIG_RECORDER, 0 },
         { "circulation", CONFIG_CIRCULATION, 0 },
@@ -50,6 +51,9 @@ static const Verb verbs[] = {
         { "components", 1, 1, verb_components, "list the components of this build" },
         { "policy", 2, -1, verb_policy, "check, explain and show the GDPR policy" },
         { "grant", 2, -1, verb_grant, "request, approve, deny, revoke and list access grants" },
+#if CONFIG_TPM_CUSTODY
+        { "keys", 2, -1, verb_keys, "TPM key custody: init, unlock, reseal, rotate, status, wipe" },
+#endif
 };
 
 int main(int argc, char *argv[])

@@ -2,4 +2,7 @@
 CTL_SOURCES := appliance/ctl/carrelctl.c appliance/ctl/verbs.c
 CTL_SOURCES += appliance/ctl/ctl-policy.c appliance/ctl/ctl-grant.c
 CTL_LIBS := policy carrel
+ifeq ($(CONFIG_TPM_CUSTODY),y)
+CTL_SOURCES += appliance/ctl/ctl-keys.c
+endif
 $(eval $(call carrel_program,sbin,carrelctl,$(CTL_SOURCES),$(CTL_LIBS),))

@@ -1,3 +1,8 @@
 # libFuzzer targets; `make check` replays each seed corpus.
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-conf-parser,,carrel,))
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-policy-parse,,policy carrel,))
+ifeq ($(CONFIG_TPM_CUSTODY),y)
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-keyfile,,keys carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-key-frame,,keys carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-recovery-key,,keys carrel,))
+endif
