@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/ctl/ctl-pki.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -46,6 +47,7 @@ static int verb_components(int argc, char *argv[])
 static const Verb verbs[] = {
         { "version", 1, 1, verb_version, "print the version" },
         { "components", 1, 1, verb_components, "list the components of this build" },
+        { "pki", 2, -1, verb_pki, "site CA, device enrolment and revocation" },
 };
 
 int main(int argc, char *argv[])
