@@ -821,11 +821,11 @@ int http_server_shutdown(HttpServer *s, usec_t grace, void (*on_done)(HttpServer
 
         for (c = s->connections; c; c = next) {
                 next = c->next;
+                /* Requests in flight go on; their responses say
+                 * Connection: close (see conn_queue_response()). */
                 if (c->state == CONN_HANDSHAKE ||
                     (c->state == CONN_OPEN && !c->in_request && c->out_len == 0))
                         conn_free(c);
-                else
-                        c->close_after = true;
         }
         if (s->stats.connections == 0 && s->on_done) {
                 s->on_done = NULL;

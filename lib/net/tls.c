@@ -93,15 +93,16 @@ static int file_exists(const char *p)
 
 static int ctx_common(WOLFSSL_CTX *ctx, const TlsConfig *cfg)
 {
+        static const int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1 };
         int r;
 
         if (wolfSSL_CTX_set_cipher_list(ctx, TLS_CIPHER_LIST) != WOLFSSL_SUCCESS)
                 return -EINVAL;
 
-        /* X25519 first: fastest key share in this build; P-256 for peers
-         * that only do NIST curves. */
-        if (wolfSSL_CTX_UseSupportedCurve(ctx, WOLFSSL_ECC_X25519) != WOLFSSL_SUCCESS ||
-            wolfSSL_CTX_UseSupportedCurve(ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS)
+        /* Key exchange: X25519 first (fastest here), then the NIST curves
+         * for peers that only do those. wolfSSL would otherwise accept any
+         * group it was built with, weak binary curves included. */
+        if (wolfSSL_CTX_set_groups(ctx, (int *)groups, (int)ELEMENTSOF(groups)) != WOLFSSL_SUCCESS)
                 return -EINVAL;
 
         if (cfg->ca_file) {
