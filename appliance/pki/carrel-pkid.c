@@ -8,7 +8,8 @@
  *   --listen       mutual TLS 1.3: GET /v1/whoami, GET /v1/status and
  *                  PUT|POST /v1/echo (streams the body, answers with its size
  *                  and SHA-256; with --upload-dir it also stores it, renamed
- *                  into place only once complete and fsynced).
+ *                  into place only once complete and fsynced), PUT
+ *                  /v1/discard (counts and drops the body, for benchmarks).
  * The CRL is reloaded when crl.pem changes (inotify) and on SIGHUP. SIGTERM
  * stops accepting, finishes requests in flight and exits. */
 #include <errno.h>
@@ -223,6 +224,18 @@ static int route_echo(HttpRequest *req, HttpEvent ev, const void *data, size_t s
         return 0;
 }
 
+/* Counts and drops the body: the like-for-like peer of nginx's
+ * `return 200` (which discards bodies) in tests/bench/bench-transport.sh. */
+static int route_discard(HttpRequest *req, HttpEvent ev, const void *data, size_t size, void *userdata)
+{
+        char text[64];
+
+        if (ev != HTTP_EVENT_END)
+                return 0;
+        snprintf(text, sizeof(text), "{\"bytes\":%" PRIu64 "}\n", http_request_body_received(req));
+        return http_request_reply(req, 200, "application/json", text, strlen(text));
+}
+
 /* ---- TLS contexts and reload ------------------------------------------------ */
 
 static int make_ctx(TlsPeerAuth auth, WOLFSSL_CTX **ret)
@@ -337,7 +350,8 @@ static int parse_argv(int argc, char *argv[])
                 ARG_IDLE,
                 ARG_HEADER_TO,
                 ARG_BODY_TO,
-                ARG_MAX_HEADER
+                ARG_MAX_HEADER,
+                ARG_MAX_REQ
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -353,6 +367,7 @@ static int parse_argv(int argc, char *argv[])
                 { "header-timeout", required_argument, NULL, ARG_HEADER_TO },
                 { "body-timeout", required_argument, NULL, ARG_BODY_TO },
                 { "max-header-bytes", required_argument, NULL, ARG_MAX_HEADER },
+                { "max-requests", required_argument, NULL, ARG_MAX_REQ },
                 {}
         };
         int c, r = 0;
@@ -364,7 +379,8 @@ static int parse_argv(int argc, char *argv[])
                         printf("Usage: carrel-pkid [--pki-dir DIR] --listen ADDR:PORT [--pair-listen "
                                "ADDR:PORT]\n"
                                "       [--port-file FILE] [--upload-dir DIR] [--max-body BYTES]\n"
-                               "       [--max-connections N] [--max-per-peer N] [--max-header-bytes N]\n"
+                               "       [--max-connections N] [--max-per-peer N] [--max-header-bytes N] "
+                               "[--max-requests N]\n"
                                "       [--idle-timeout T] [--header-timeout T] [--body-timeout T]\n");
                         exit(0);
                 case 'd':
@@ -390,6 +406,9 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case ARG_PERPEER:
                         arg_limits.max_per_peer = (unsigned)strtoul(optarg, NULL, 10);
+                        break;
+                case ARG_MAX_REQ:
+                        arg_limits.max_requests = (unsigned)strtoul(optarg, NULL, 10);
                         break;
                 case ARG_MAX_HEADER:
                         arg_limits.max_header_bytes = strtoul(optarg, NULL, 10);
@@ -488,7 +507,11 @@ int main(int argc, char *argv[])
                 if (r < 0)
                         return log_error_errno(r, "Failed to add route: %m"), 1;
         }
-        r = http_server_add_route(s, &(HttpRoute){ "PUT", "/v1/echo", arg_max_body, 0, route_echo, NULL });
+        r = http_server_add_route(
+                s, &(HttpRoute){ "PUT", "/v1/discard", arg_max_body, 0, route_discard, NULL });
+        if (r >= 0)
+                r = http_server_add_route(
+                        s, &(HttpRoute){ "PUT", "/v1/echo", arg_max_body, 0, route_echo, NULL });
         if (r >= 0)
                 r = http_server_add_route(
                         s, &(HttpRoute){ "POST", "/v1/echo", arg_max_body, 0, route_echo, NULL });

@@ -11,6 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/macro.h"
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+
 #include "lib/net/http-client.h"
 #include "lib/net/http-server.h"
 #include "lib/net/tls.h"
@@ -81,6 +85,9 @@ static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 static void *server_thread(void *arg)
 {
         (void)sd_event_loop(event);
+        /* wolfCrypt's fixed-point ECC cache is per thread (FP_ECC with
+         * thread-local storage in Debian's build): release this one's. */
+        wc_ecc_fp_free();
         return NULL;
 }
 
