@@ -120,17 +120,20 @@ check "other devices still work after the CRL reload" curl -sSf "${C[@]}" "$URL/
 check_fails "TLS 1.2 is refused" curl -sSf "${C[@]}" --tlsv1.2 --tls-max 1.2 "$URL/v1/whoami" -o /dev/null
 curl -sS "${C[@]}" -o /dev/null -v "$URL/v1/whoami" >curl-v.txt 2>&1
 check "ChaCha20-Poly1305 is negotiated first" grep -q 'SSL connection using TLSv1.3 / TLS_CHACHA20_POLY1305_SHA256' curl-v.txt
-# sslscan's hand-made TLS 1.3 probe is occasionally answered as "disabled"
-# (seen only against the ASan build); take the first of three scans that
-# completed it. The weak-protocol checks below hold for every scan.
-for _ in 1 2 3; do
+# sslscan's hand-made TLS 1.3 probe offers an X25519 key share of 32 random
+# bytes; about half of them have the top bit set, which wolfSSL rejects
+# (real clients never send such a key), and sslscan then reports TLS 1.3
+# "disabled". Take the first of eight scans that completed the probe. A
+# failed probe never makes an older protocol look enabled, so the
+# weak-protocol checks hold for any scan. (docs/transport.md)
+for _ in 1 2 3 4 5 6 7 8; do
 	sslscan --no-colour --no-check-certificate --timeout=10 127.0.0.1:$PP >sslscan.txt 2>&1
 	grep -q 'TLSv1.3 *enabled' sslscan.txt && break
 done
 cp sslscan.txt "${TMPDIR:-/tmp}/carrel-transport-sslscan.txt" 2>/dev/null
 if [ "${CARREL_FLAVOUR:-default}" = sanitize ] && ! grep -q 'TLSv1.3 *enabled' sslscan.txt; then
 	SSLSCAN_SKIP=1
-	skip "sslscan's TLS 1.3 probe timed wrong against the ASan build (openssl checks below still run)"
+	skip "sslscan's random X25519 probe key was refused eight times (openssl checks below still run)"
 else
 	SSLSCAN_SKIP=0
 	check "sslscan: TLS 1.3 enabled" grep -q 'TLSv1.3 *enabled' sslscan.txt
@@ -216,6 +219,18 @@ check "idle connections are closed ($out)" bash -c "[ \"\$(echo '$secs < 8' | bc
 # ---- per-device cap ---------------------------------------------------------------------
 out=$($PY $CLIENT hold --n 5 --port $MP --ca pki/ca.crt --cert cam.crt --key cam.key)
 check "the per-device connection cap answers 429 ($out)" test "$out" = "200 200 200 200 429"
+
+# ---- the connection limit -----------------------------------------------------------
+kill $PKID_PID; wait $PKID_PID 2>/dev/null
+start_pkid --max-connections 3 --idle-timeout 60s
+$PY $CLIENT occupy --n 3 --delay 3 --port $MP --ca pki/ca.crt --cert cam.crt --key cam.key >occupy.out &
+OCC=$!
+for _ in $(seq 50); do grep -q holding occupy.out && break; sleep 0.1; done
+check_fails "at the connection limit a new client is not served" \
+	curl -sSf "${C[@]}" --max-time 1.5 "$URL/v1/whoami" -o /dev/null
+wait $OCC
+check "once connections close, new clients are served again" \
+	curl -sSf "${C[@]}" --max-time 5 "$URL/v1/whoami" -o /dev/null
 
 # ---- 1000 concurrent connections ---------------------------------------------------------
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout load.key -out load.csr -subj /CN=x 2>/dev/null

@@ -117,6 +117,13 @@ def main():
             line, _ = read_response(s)
             out.append(status_of(line))
         print(" ".join(out))
+    elif a.mode == "occupy":
+        # Hold n finished handshakes open for --delay seconds.
+        socks = [connect(a) for _ in range(a.n)]
+        print("holding", flush=True)
+        time.sleep(a.delay)
+        for s in socks:
+            s.close()
     elif a.mode == "slow-upload":
         # An upload that takes a while, to span a SIGTERM.
         s = connect(a)
