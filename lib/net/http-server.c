@@ -32,6 +32,7 @@ typedef struct Listener {
         int fd;
         sd_event_source *source;
         WOLFSSL_CTX *ctx;
+        unsigned generation; /* bumped when ctx is replaced */
 } Listener;
 
 typedef enum ConnState {
@@ -44,6 +45,7 @@ typedef struct Connection Connection;
 struct Connection {
         HttpServer *server;
         Connection *prev, *next;
+        unsigned listener, generation; /* the TLS context it was accepted with */
         int fd;
         WOLFSSL *ssl;
         sd_event_source *io, *timer;
@@ -198,6 +200,13 @@ static int out_append(Connection *c, const void *data, size_t size)
         return 0;
 }
 
+/* Whether the connection was authenticated under a TLS context (CA, CRL)
+ * that has since been replaced: it must not outlive its current request. */
+static bool conn_outdated(const Connection *c)
+{
+        return c->generation != c->server->listeners[c->listener].generation;
+}
+
 /* Queue a complete response; decides whether the connection stays open. */
 static int conn_queue_response(Connection *c, int status, const char *content_type, const void *body,
                                size_t size, bool keep_alive)
@@ -207,7 +216,8 @@ static int conn_queue_response(Connection *c, int status, const char *content_ty
         time_t t = time(NULL);
         int n;
 
-        if (!keep_alive || c->server->shutting_down || c->n_requests >= c->server->limits.max_requests)
+        if (!keep_alive || c->server->shutting_down || c->n_requests >= c->server->limits.max_requests ||
+            conn_outdated(c))
                 c->close_after = true;
 
         if (!gmtime_r(&t, &tm) || strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
@@ -615,6 +625,8 @@ static int conn_new(Listener *l, int fd)
         c->server = s;
         c->fd = fd;
         c->state = CONN_HANDSHAKE;
+        c->listener = (unsigned)(l - s->listeners);
+        c->generation = l->generation;
         c->t_start = now_usec(s);
 
         /* Link first, so conn_free() can unwind every step below. */
@@ -759,6 +771,18 @@ int http_server_set_tls(HttpServer *s, unsigned idx, WOLFSSL_CTX *ctx)
                 return -EIO;
         tls_ctx_free(s->listeners[idx].ctx);
         s->listeners[idx].ctx = ctx;
+        s->listeners[idx].generation++;
+
+        /* A new CRL must reach devices that are already connected: close
+         * this listener's idle connections now; the others close after
+         * their current request (conn_outdated()). Each reconnects and is
+         * checked against the new context. */
+        for (Connection *c = s->connections, *next; c; c = next) {
+                next = c->next;
+                if (c->listener == idx && (c->state == CONN_HANDSHAKE ||
+                                           (c->state == CONN_OPEN && !c->in_request && c->out_len == 0)))
+                        conn_free(c);
+        }
         return 0;
 }
 

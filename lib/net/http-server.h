@@ -79,8 +79,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
  * Returns the listener's index or -errno. */
 int http_server_add_listener(HttpServer *s, int fd, WOLFSSL_CTX *ctx);
 
-/* Replace listener idx's TLS context, e.g. after the CRL changed. Connections
- * already open keep the old one. Returns 0 or -errno. */
+/* Replace listener idx's TLS context, e.g. after the CRL changed. New
+ * connections use it at once; connections authenticated under the old one
+ * are closed when idle, or after their current request (Connection: close),
+ * so that a revoked device cannot keep a connection open. Returns 0 or
+ * -errno. */
 int http_server_set_tls(HttpServer *s, unsigned idx, WOLFSSL_CTX *ctx);
 
 /* Register a route (copied; strings must outlive the server). A method/path

@@ -109,8 +109,14 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rev.
 $CTL pki issue --role camera --name cam-rev --csr rev.csr --out rev.crt >/dev/null
 check "a fresh certificate works before revocation" \
 	curl -sSf --cacert pki/ca.crt --cert rev.crt --key rev.key "$URL/v1/whoami" -o /dev/null
+$PY $CLIENT reuse --delay 2 --port $MP --ca pki/ca.crt --cert rev.crt --key rev.key >reuse.out &
+REUSE=$!
+for _ in $(seq 50); do grep -q first reuse.out && break; sleep 0.1; done
 check "pki revoke updates the CRL" $CTL pki revoke cam-rev
 sleep 0.5
+wait $REUSE
+check "a revoked device's open keep-alive connection is closed ($(tr '\n' ' ' <reuse.out))" \
+	bash -c "grep -qx 'first 200' reuse.out && grep -qx 'second none' reuse.out"
 check "the CRL lists the serial" bash -c "openssl crl -in pki/crl.pem -noout -text | grep -qi 'Serial Number'"
 check_fails "a revoked certificate: refused" \
 	curl -sSf --cacert pki/ca.crt --cert rev.crt --key rev.key "$URL/v1/whoami" -o /dev/null

@@ -117,6 +117,22 @@ def main():
             line, _ = read_response(s)
             out.append(status_of(line))
         print(" ".join(out))
+    elif a.mode == "reuse":
+        # One request, a pause (the test revokes meanwhile), then another on
+        # the same connection.
+        s = connect(a)
+        out = []
+        for i in range(2):
+            try:
+                s.sendall(b"GET /v1/whoami HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                line, _ = read_response(s)
+            except (ssl.SSLError, ConnectionError, OSError):
+                line = ""
+            out.append(status_of(line))
+            if i == 0:
+                print("first", out[0], flush=True)
+                time.sleep(a.delay)
+        print("second", out[1], flush=True)
     elif a.mode == "occupy":
         # Hold n finished handshakes open for --delay seconds.
         socks = [connect(a) for _ in range(a.n)]
