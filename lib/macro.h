@@ -88,5 +88,10 @@ static inline int negative_errno(void)
                         return (r);      \
         } while (0)
 
+/* Guarded: wolfSSL's headers define their own when unset. */
+#ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif

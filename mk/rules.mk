@@ -18,6 +18,13 @@ endif
 endef
 pkg_flags = $(foreach p,$(sort $(1)),$(eval $(call _pkg_memo,$(p),$(2)))$(PKG_$(2)_$(p)))
 
+# A library without a pkg-config file: $(call pkg_without_pc,NAME,CFLAGS,LIBS)
+# lets NAME be used in PKGS like any other.
+define pkg_without_pc
+PKG_cflags_$(1) := $(2)
+PKG_libs_$(1) := $(3)
+endef
+
 define carrel_library
 $(1)_PKGS := $(3)
 $(1)_OBJS := $$(call objs_of,$(2))
@@ -65,6 +72,13 @@ else
 $(call _carrel_link,$(B)/$(1)-replay,$(1).c tests/fuzz/replay.c $(2),$(3),$(4),)
 FUZZ_REPLAYS += $(B)/$(1)-replay
 endif
+endef
+
+# A program built with `all` for tests and benchmarks, never installed:
+# carrel_tool OUTPUT-PATH-UNDER-BUILD, SOURCES, LIBS, PKGS
+define carrel_tool
+$(call _carrel_link,$(B)/$(1),$(2),$(3),$(4),)
+ALL_PROGRAMS += $(B)/$(1)
 endef
 
 define carrel_bench

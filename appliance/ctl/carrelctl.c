@@ -7,6 +7,7 @@
 #include "appliance/ctl/ctl-grant.h"
 #include "appliance/ctl/ctl-policy.h"
 #include "appliance/ctl/ctl-keys.h"
+#include "appliance/ctl/ctl-pki.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -54,6 +55,7 @@ static const Verb verbs[] = {
 #if CONFIG_TPM_CUSTODY
         { "keys", 2, -1, verb_keys, "TPM key custody: init, unlock, reseal, rotate, status, wipe" },
 #endif
+        { "pki", 2, -1, verb_pki, "site CA, device enrolment and revocation" },
 };
 
 int main(int argc, char *argv[])

@@ -1,7 +1,7 @@
 # carrelctl: officer/admin CLI.
 CTL_SOURCES := appliance/ctl/carrelctl.c appliance/ctl/verbs.c
-CTL_SOURCES += appliance/ctl/ctl-policy.c appliance/ctl/ctl-grant.c
-CTL_LIBS := policy carrel
+CTL_SOURCES += appliance/ctl/ctl-policy.c appliance/ctl/ctl-grant.c appliance/ctl/ctl-pki.c
+CTL_LIBS := policy carrelpki carrelnet carrel
 ifeq ($(CONFIG_TPM_CUSTODY),y)
 CTL_SOURCES += appliance/ctl/ctl-keys.c
 endif
