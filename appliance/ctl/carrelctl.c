@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/ctl/ctl-volume.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -17,7 +18,7 @@ static const struct {
         int implemented;
 } components[] = {
         { "tpm-custody", CONFIG_TPM_CUSTODY, 0 },
-        { "kmod", CONFIG_KMOD, 0 },
+        { "kmod", CONFIG_KMOD, 1 },
         { "recorder", CONFIG_RECORDER, 0 },
         { "circulation", CONFIG_CIRCULATION, 0 },
         { "hub", CONFIG_HUB, 0 },
@@ -46,6 +47,9 @@ static int verb_components(int argc, char *argv[])
 static const Verb verbs[] = {
         { "version", 1, 1, verb_version, "print the version" },
         { "components", 1, 1, verb_components, "list the components of this build" },
+#if CONFIG_KMOD
+        { "volume", 2, -1, verb_volume, "carrel_blk encrypted volumes (attach, unlock, status, ...)" },
+#endif
 };
 
 int main(int argc, char *argv[])
