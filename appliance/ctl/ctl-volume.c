@@ -40,7 +40,8 @@ static int parse_u32(const char *s, uint32_t *ret)
 static int parse_index(const char *s, uint32_t *ret)
 {
         if (parse_u32(s, ret) < 0 || *ret >= CARREL_BLK_MAX_DEVICES) {
-                fprintf(stderr, "carrelctl volume: invalid volume index (0..%d)\n", CARREL_BLK_MAX_DEVICES - 1);
+                fprintf(stderr, "carrelctl volume: invalid volume index (0..%d)\n",
+                        CARREL_BLK_MAX_DEVICES - 1);
                 return -EINVAL;
         }
         return 0;
@@ -141,7 +142,8 @@ static int parse_key_fd(int *argc, char *argv[], int from, int *ret_fd)
                 uint32_t v;
                 if (strcmp(argv[i], "--key-fd") == 0) {
                         if (i + 1 >= *argc || parse_u32(argv[i + 1], &v) < 0 || v > INT_MAX) {
-                                fprintf(stderr, "carrelctl volume: --key-fd needs a file descriptor number\n");
+                                fprintf(stderr,
+                                        "carrelctl volume: --key-fd needs a file descriptor number\n");
                                 return -EINVAL;
                         }
                         fd = (int)v;
@@ -228,14 +230,14 @@ static int verb_status(int argc, char *argv[])
                                "\"sectors\":%" PRIu64 ",\"reads\":%" PRIu64 ",\"writes\":%" PRIu64
                                ",\"read_bytes\":%" PRIu64 ",\"write_bytes\":%" PRIu64 ",\"flushes\":%" PRIu64
                                ",\"discards\":%" PRIu64 ",\"errors\":%" PRIu64 "}\n",
-                               s[i].index, s[i].disk_name, backing, s[i].keyed ? "true" : "false", s[i].sectors,
-                               s[i].reads, s[i].writes, s[i].read_bytes, s[i].write_bytes, s[i].flushes,
-                               s[i].discards, s[i].errors);
+                               s[i].index, s[i].disk_name, backing, s[i].keyed ? "true" : "false",
+                               s[i].sectors, s[i].reads, s[i].writes, s[i].read_bytes, s[i].write_bytes,
+                               s[i].flushes, s[i].discards, s[i].errors);
                 else
                         printf("%-5" PRIu32 " %-12s %-9s %-7s %12" PRIu64 " %10" PRIu64 " %10" PRIu64
                                " %8" PRIu64 "\n",
-                               s[i].index, s[i].disk_name, backing, s[i].keyed ? "keyed" : "locked", s[i].sectors,
-                               s[i].reads, s[i].writes, s[i].errors);
+                               s[i].index, s[i].disk_name, backing, s[i].keyed ? "keyed" : "locked",
+                               s[i].sectors, s[i].reads, s[i].writes, s[i].errors);
         }
         return 0;
 }
@@ -289,7 +291,8 @@ static int verb_decrypt_image(int argc, char *argv[])
                 argc -= 2;
         }
         if (argc != 3) {
-                fprintf(stderr, "carrelctl volume decrypt-image: expected [--key-fd N] [--first-sector S] IMAGE OUTPUT\n");
+                fprintf(stderr, "carrelctl volume decrypt-image: expected [--key-fd N] [--first-sector S] "
+                                "IMAGE OUTPUT\n");
                 return -EINVAL;
         }
         (void)secmem_harden_process();
@@ -315,7 +318,8 @@ static int verb_decrypt_image(int argc, char *argv[])
         if (r < 0) {
                 (void)unlink(argv[2]);
                 if (r == -EINVAL)
-                        fprintf(stderr, "carrelctl volume decrypt-image: the image is not a whole number of 512-byte sectors\n");
+                        fprintf(stderr, "carrelctl volume decrypt-image: the image is not a whole number of "
+                                        "512-byte sectors\n");
                 else
                         fprintf(stderr, "carrelctl volume decrypt-image: %s\n", strerror(-r));
                 return r;
@@ -327,7 +331,8 @@ static const Verb volume_verbs[] = {
         { "attach", 2, 3, verb_attach, "attach PATH | --dev MAJOR:MINOR  create a locked volume" },
         { "detach", 2, 2, verb_detach, "detach INDEX                      remove a volume, wiping its key" },
         { "lock", 2, 2, verb_lock, "lock INDEX                        clear the key (I/O fails)" },
-        { "unlock", 2, 4, verb_unlock, "unlock INDEX [--key-fd N]         set the key, read from stdin or fd" },
+        { "unlock", 2, 4, verb_unlock,
+          "unlock INDEX [--key-fd N]         set the key, read from stdin or fd" },
         { "status", 1, 2, verb_status, "status [--json]                   list volumes, keys and counters" },
         { "watch", 1, 3, verb_watch, "watch [--count N]                 print volume events" },
         { "decrypt-image", 3, 7, verb_decrypt_image,
@@ -336,5 +341,6 @@ static const Verb volume_verbs[] = {
 
 int verb_volume(int argc, char *argv[])
 {
-        return verbs_dispatch("carrelctl volume", volume_verbs, ELEMENTSOF(volume_verbs), argc - 1, argv + 1);
+        return verbs_dispatch("carrelctl volume", volume_verbs, ELEMENTSOF(volume_verbs), argc - 1,
+                              argv + 1);
 }

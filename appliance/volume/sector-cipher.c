@@ -70,8 +70,10 @@ static int sector_cipher_run(SectorCipher *c, bool encrypt, uint64_t sector, con
         for (size_t off = 0; off < size; off += VOLUME_SECTOR_SIZE, sector++) {
                 /* Through a private buffer, so in == out is safe whatever
                  * wolfSSL does internally. */
-                int w = encrypt ? wc_AesXtsEncryptSector(&c->enc, c->buf, in + off, VOLUME_SECTOR_SIZE, sector)
-                                : wc_AesXtsDecryptSector(&c->dec, c->buf, in + off, VOLUME_SECTOR_SIZE, sector);
+                int w = encrypt ? wc_AesXtsEncryptSector(&c->enc, c->buf, in + off, VOLUME_SECTOR_SIZE,
+                                                         sector)
+                                : wc_AesXtsDecryptSector(&c->dec, c->buf, in + off, VOLUME_SECTOR_SIZE,
+                                                         sector);
                 if (w != 0) {
                         secmem_wipe(c->buf, sizeof c->buf);
                         return -EIO;
@@ -82,12 +84,14 @@ static int sector_cipher_run(SectorCipher *c, bool encrypt, uint64_t sector, con
         return 0;
 }
 
-int sector_cipher_encrypt(SectorCipher *c, uint64_t first_sector, const uint8_t *in, uint8_t *out, size_t size)
+int sector_cipher_encrypt(SectorCipher *c, uint64_t first_sector, const uint8_t *in, uint8_t *out,
+                          size_t size)
 {
         return sector_cipher_run(c, true, first_sector, in, out, size);
 }
 
-int sector_cipher_decrypt(SectorCipher *c, uint64_t first_sector, const uint8_t *in, uint8_t *out, size_t size)
+int sector_cipher_decrypt(SectorCipher *c, uint64_t first_sector, const uint8_t *in, uint8_t *out,
+                          size_t size)
 {
         return sector_cipher_run(c, false, first_sector, in, out, size);
 }

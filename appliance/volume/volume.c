@@ -145,8 +145,8 @@ static int request_on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *a
                 if (nlh->nlmsg_len >= hdr + off) {
                         struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
                         struct nlattr *head = (struct nlattr *)((uint8_t *)e + off);
-                        if (nla_parse(tb, NLMSGERR_ATTR_MAX, head, (int)(nlh->nlmsg_len - hdr - off), NULL) ==
-                                    0 &&
+                        if (nla_parse(tb, NLMSGERR_ATTR_MAX, head, (int)(nlh->nlmsg_len - hdr - off),
+                                      NULL) == 0 &&
                             tb[NLMSGERR_ATTR_MSG]) {
                                 size_t n = MIN((size_t)nla_len(tb[NLMSGERR_ATTR_MSG]),
                                                sizeof req->client->message - 1);
@@ -209,7 +209,8 @@ static int volume_message(VolumeClient *c, uint8_t cmd, int flags, struct nl_msg
 
         if (!msg)
                 return -ENOMEM;
-        if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, flags, cmd, CARREL_BLK_GENL_VERSION)) {
+        if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, flags, cmd,
+                         CARREL_BLK_GENL_VERSION)) {
                 nlmsg_free(msg);
                 return -ENOMEM;
         }
@@ -229,7 +230,8 @@ static int attach_reply(struct nl_msg *msg, void *arg)
         return NL_OK;
 }
 
-static int volume_attach(VolumeClient *c, const char *path, uint32_t major, uint32_t minor, uint32_t *ret_index)
+static int volume_attach(VolumeClient *c, const char *path, uint32_t major, uint32_t minor,
+                         uint32_t *ret_index)
 {
         _cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
         uint32_t index = UINT32_MAX;
@@ -241,7 +243,7 @@ static int volume_attach(VolumeClient *c, const char *path, uint32_t major, uint
                 return r;
         if (path ? nla_put_string(msg, CARREL_BLK_A_BACKING_PATH, path) < 0
                  : nla_put_u32(msg, CARREL_BLK_A_BACKING_MAJOR, major) < 0 ||
-                           nla_put_u32(msg, CARREL_BLK_A_BACKING_MINOR, minor) < 0)
+                            nla_put_u32(msg, CARREL_BLK_A_BACKING_MINOR, minor) < 0)
                 return -EINVAL; /* a path longer than a netlink message */
         r = volume_request(c, msg, attach_reply, &index);
         if (r < 0)
@@ -319,9 +321,12 @@ static const struct nla_policy status_policy[CARREL_BLK_A_MAX + 1] = {
 };
 
 static const struct nla_policy stats_policy[CARREL_BLK_STAT_MAX + 1] = {
-        [CARREL_BLK_STAT_READS] = { .type = NLA_U64 },    [CARREL_BLK_STAT_WRITES] = { .type = NLA_U64 },
-        [CARREL_BLK_STAT_READ_BYTES] = { .type = NLA_U64 }, [CARREL_BLK_STAT_WRITE_BYTES] = { .type = NLA_U64 },
-        [CARREL_BLK_STAT_FLUSHES] = { .type = NLA_U64 },  [CARREL_BLK_STAT_DISCARDS] = { .type = NLA_U64 },
+        [CARREL_BLK_STAT_READS] = { .type = NLA_U64 },
+        [CARREL_BLK_STAT_WRITES] = { .type = NLA_U64 },
+        [CARREL_BLK_STAT_READ_BYTES] = { .type = NLA_U64 },
+        [CARREL_BLK_STAT_WRITE_BYTES] = { .type = NLA_U64 },
+        [CARREL_BLK_STAT_FLUSHES] = { .type = NLA_U64 },
+        [CARREL_BLK_STAT_DISCARDS] = { .type = NLA_U64 },
         [CARREL_BLK_STAT_ERRORS] = { .type = NLA_U64 },
 };
 
@@ -340,7 +345,8 @@ int volume_status_parse(const void *msg, size_t len, VolumeStatus *ret)
         if (len < NLMSG_HDRLEN || nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > len ||
             !genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0))
                 return -EBADMSG;
-        if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CARREL_BLK_A_MAX, (struct nla_policy *)status_policy) < 0)
+        if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CARREL_BLK_A_MAX,
+                          (struct nla_policy *)status_policy) < 0)
                 return -EBADMSG;
         /* libnl's policy checks minimum lengths only: insist on exact ones. */
         if (!tb[CARREL_BLK_A_INDEX] || nla_len(tb[CARREL_BLK_A_INDEX]) != 4 || !tb[CARREL_BLK_A_DISK_NAME] ||
@@ -446,7 +452,8 @@ static int watch_event(struct nl_msg *msg, void *arg)
             genlmsg_hdr(nlh)->cmd != CARREL_BLK_CMD_EVENT)
                 return NL_SKIP;
         if (genlmsg_parse(nlh, 0, tb, CARREL_BLK_A_MAX, NULL) < 0 || !tb[CARREL_BLK_A_EVENT] ||
-            nla_len(tb[CARREL_BLK_A_EVENT]) != 4 || !tb[CARREL_BLK_A_INDEX] || nla_len(tb[CARREL_BLK_A_INDEX]) != 4)
+            nla_len(tb[CARREL_BLK_A_EVENT]) != 4 || !tb[CARREL_BLK_A_INDEX] ||
+            nla_len(tb[CARREL_BLK_A_INDEX]) != 4)
                 return NL_SKIP;
         e.event = nla_get_u32(tb[CARREL_BLK_A_EVENT]);
         e.index = nla_get_u32(tb[CARREL_BLK_A_INDEX]);
