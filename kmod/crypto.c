@@ -47,8 +47,9 @@ struct carrel_blk_key *carrel_blk_key_new(const u8 *raw)
 	if (ret)
 		goto err;
 
-	key->req_pool = mempool_create_kmalloc_pool(
-		CARREL_BLK_REQ_POOL, sizeof(struct skcipher_request) + crypto_skcipher_reqsize(key->tfm));
+	key->req_pool = mempool_create_kmalloc_pool(CARREL_BLK_REQ_POOL,
+						    sizeof(struct skcipher_request) +
+							    crypto_skcipher_reqsize(key->tfm));
 	if (!key->req_pool) {
 		ret = -ENOMEM;
 		goto err;
@@ -108,6 +109,6 @@ int carrel_blk_crypt_sector(struct carrel_blk_key *key, struct skcipher_request 
 	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP,
 				      crypto_req_done, &wait);
 	skcipher_request_set_crypt(req, &sg_in, &sg_out, CARREL_BLK_SECTOR_SIZE, iv);
-	return crypto_wait_req(encrypt ? crypto_skcipher_encrypt(req) : crypto_skcipher_decrypt(req),
-			       &wait);
+	return crypto_wait_req(
+		encrypt ? crypto_skcipher_encrypt(req) : crypto_skcipher_decrypt(req), &wait);
 }

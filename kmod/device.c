@@ -42,7 +42,7 @@ struct carrel_blk_device {
 	bool dying; /* under disk->open_mutex: no new opens */
 
 	struct rw_semaphore key_lock; /* readers: crypto in progress */
-	struct carrel_blk_key *key;   /* NULL while unkeyed */
+	struct carrel_blk_key *key; /* NULL while unkeyed */
 
 	struct bio_set bs;
 	mempool_t *page_pool;
@@ -108,7 +108,8 @@ static void carrel_blk_io_done(struct carrel_blk_io *io, blk_status_t status)
 		case REQ_OP_WRITE:
 			if (io->iter.bi_size) {
 				carrel_blk_stat_add(dev, CARREL_BLK_STAT_WRITES, 1);
-				carrel_blk_stat_add(dev, CARREL_BLK_STAT_WRITE_BYTES, io->iter.bi_size);
+				carrel_blk_stat_add(dev, CARREL_BLK_STAT_WRITE_BYTES,
+						    io->iter.bi_size);
 			} else {
 				carrel_blk_stat_add(dev, CARREL_BLK_STAT_FLUSHES, 1);
 			}
@@ -133,8 +134,8 @@ static void carrel_blk_io_done(struct carrel_blk_io *io, blk_status_t status)
  * at a time. Segments are 512-byte aligned: the queue's dma_alignment is
  * 511, so a sector never straddles a page. */
 static blk_status_t carrel_blk_convert(struct carrel_blk_device *dev, struct bio *orig,
-				       struct bvec_iter iter, struct bio *dst, struct bvec_iter dst_iter,
-				       bool encrypt)
+				       struct bvec_iter iter, struct bio *dst,
+				       struct bvec_iter dst_iter, bool encrypt)
 {
 	struct skcipher_request *req;
 	sector_t sector = iter.bi_sector;
@@ -150,7 +151,8 @@ static blk_status_t carrel_blk_convert(struct carrel_blk_device *dev, struct bio
 		struct bio_vec s = bio_iter_iovec(orig, iter);
 		struct bio_vec d = bio_iter_iovec(dst, dst_iter);
 
-		if (((s.bv_offset | s.bv_len | d.bv_offset | d.bv_len) & (CARREL_BLK_SECTOR_SIZE - 1)) ||
+		if (((s.bv_offset | s.bv_len | d.bv_offset | d.bv_len) &
+		     (CARREL_BLK_SECTOR_SIZE - 1)) ||
 		    !s.bv_len || !d.bv_len) {
 			status = BLK_STS_IOERR;
 			break;
@@ -321,7 +323,8 @@ static void carrel_blk_free_pages(struct carrel_blk_device *dev, struct bio *clo
  * a time waits for pages (as dm-crypt does), so that concurrent bios each
  * holding part of the pool cannot deadlock each other.
  */
-static void carrel_blk_alloc_pages(struct carrel_blk_device *dev, struct bio *clone, unsigned int size)
+static void carrel_blk_alloc_pages(struct carrel_blk_device *dev, struct bio *clone,
+				   unsigned int size)
 {
 	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
 	unsigned int remaining;
@@ -442,7 +445,8 @@ static void carrel_blk_set_limits(struct carrel_blk_device *dev)
 	struct request_queue *q = dev->disk->queue;
 	struct block_device *b = dev->backing;
 
-	blk_queue_logical_block_size(q, max_t(unsigned int, SECTOR_SIZE, bdev_logical_block_size(b)));
+	blk_queue_logical_block_size(q,
+				     max_t(unsigned int, SECTOR_SIZE, bdev_logical_block_size(b)));
 	blk_queue_physical_block_size(q, bdev_physical_block_size(b));
 	blk_queue_io_min(q, bdev_io_min(b));
 	blk_queue_io_opt(q, bdev_io_opt(b));

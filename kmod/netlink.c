@@ -143,7 +143,8 @@ static int carrel_blk_nl_set_key(struct sk_buff *skb, struct genl_info *info)
 	u32 index;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, CARREL_BLK_A_INDEX) || GENL_REQ_ATTR_CHECK(info, CARREL_BLK_A_KEY)) {
+	if (GENL_REQ_ATTR_CHECK(info, CARREL_BLK_A_INDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, CARREL_BLK_A_KEY)) {
 		ret = -EINVAL;
 		goto out;
 	}

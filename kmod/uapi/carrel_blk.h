@@ -111,16 +111,16 @@ enum carrel_blk_cmd {
 
 enum carrel_blk_attr {
 	CARREL_BLK_A_UNSPEC,
-	CARREL_BLK_A_INDEX,         /* NLA_U32 */
-	CARREL_BLK_A_BACKING_PATH,  /* NLA_NUL_STRING */
+	CARREL_BLK_A_INDEX, /* NLA_U32 */
+	CARREL_BLK_A_BACKING_PATH, /* NLA_NUL_STRING */
 	CARREL_BLK_A_BACKING_MAJOR, /* NLA_U32 */
 	CARREL_BLK_A_BACKING_MINOR, /* NLA_U32 */
-	CARREL_BLK_A_KEY,           /* NLA_BINARY, exactly CARREL_BLK_KEY_SIZE */
-	CARREL_BLK_A_DISK_NAME,     /* NLA_NUL_STRING, reply only */
-	CARREL_BLK_A_SECTORS,       /* NLA_U64, reply only */
-	CARREL_BLK_A_KEYED,         /* NLA_U8, reply only */
-	CARREL_BLK_A_STATS,         /* NLA_NESTED of CARREL_BLK_STAT_*, reply only */
-	CARREL_BLK_A_EVENT,         /* NLA_U32, enum carrel_blk_event, events only */
+	CARREL_BLK_A_KEY, /* NLA_BINARY, exactly CARREL_BLK_KEY_SIZE */
+	CARREL_BLK_A_DISK_NAME, /* NLA_NUL_STRING, reply only */
+	CARREL_BLK_A_SECTORS, /* NLA_U64, reply only */
+	CARREL_BLK_A_KEYED, /* NLA_U8, reply only */
+	CARREL_BLK_A_STATS, /* NLA_NESTED of CARREL_BLK_STAT_*, reply only */
+	CARREL_BLK_A_EVENT, /* NLA_U32, enum carrel_blk_event, events only */
 	CARREL_BLK_A_PAD,
 	__CARREL_BLK_A_MAX
 };
@@ -129,13 +129,13 @@ enum carrel_blk_attr {
 /* Counters since attach, all NLA_U64. */
 enum carrel_blk_stat {
 	CARREL_BLK_STAT_UNSPEC,
-	CARREL_BLK_STAT_READS,       /* completed read bios */
-	CARREL_BLK_STAT_WRITES,      /* completed write bios */
+	CARREL_BLK_STAT_READS, /* completed read bios */
+	CARREL_BLK_STAT_WRITES, /* completed write bios */
 	CARREL_BLK_STAT_READ_BYTES,
 	CARREL_BLK_STAT_WRITE_BYTES,
-	CARREL_BLK_STAT_FLUSHES,     /* empty flush bios */
+	CARREL_BLK_STAT_FLUSHES, /* empty flush bios */
 	CARREL_BLK_STAT_DISCARDS,
-	CARREL_BLK_STAT_ERRORS,      /* bios failed, including EIO while unkeyed */
+	CARREL_BLK_STAT_ERRORS, /* bios failed, including EIO while unkeyed */
 	CARREL_BLK_STAT_PAD,
 	__CARREL_BLK_STAT_MAX
 };
