@@ -197,10 +197,10 @@ if ((${#BENCH_RAW[@]})); then
 		{ modes[$2] = 1 }
 		END {
 			for (m in modes) {
-				c = mbps["carrel", m]; d = mbps["dmcrypt", m]; r = mbps["raw", m]
+				c = mbps["carrel", m]; d = mbps["dmcrypt", m]; r = mbps["raw", m]; n = mbps["dmcryptnowq", m]
 				if (c == "" || d == "" || r == "") continue
-				printf "{\"bench\":\"kmod.%s\",\"value\":%.2f,\"unit\":\"MB/s\",\"iops\":%d,\"peer\":\"dm-crypt aes-xts-plain64\",\"peer_value\":%.2f,\"ratio\":%.3f,\"raw_value\":%.2f,\"ratio_raw\":%.3f,\"env\":\"qemu TCG -cpu max, brd, kernel %s\"}\n", \
-					m, c, iops["carrel", m], d, (d > 0 ? c / d : 0), r, (r > 0 ? c / r : 0), kver
+				printf "{\"bench\":\"kmod.%s\",\"value\":%.2f,\"unit\":\"MB/s\",\"iops\":%d,\"peer\":\"dm-crypt aes-xts-plain64\",\"peer_value\":%.2f,\"ratio\":%.3f,\"peer_nowq_value\":%.2f,\"ratio_nowq\":%.3f,\"raw_value\":%.2f,\"ratio_raw\":%.3f,\"env\":\"qemu TCG -cpu max, brd, 1 job, kernel %s\"}\n", \
+					m, c, iops["carrel", m], d, (d > 0 ? c / d : 0), n, (n > 0 ? c / n : 0), r, (r > 0 ? c / r : 0), kver
 			}
 		}' | sort >"$BUILD/bench/kmod.jsonl"
 	sed 's/^/# bench: /' "$BUILD/bench/kmod.jsonl"
