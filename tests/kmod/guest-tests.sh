@@ -65,9 +65,16 @@ core_tests() {
 	check_fails "reads fail while no key is set" dd if=/dev/carrelblk0 of=/dev/null bs=4096 count=1 iflag=direct
 	check_fails "writes fail while no key is set" dd if=/data/plain2.bin of=/dev/carrelblk0 bs=4096 count=1 oflag=direct
 
-	$CTL volume watch --count 3 >/tmp/events 2>&1 &
+	$CTL volume watch >/tmp/events 2>&1 &
 	watch_pid=$!
-	sleep 1
+	# Wait until the watcher has joined the group: clearing the key of a
+	# locked volume is harmless and still emits key-cleared.
+	n=0
+	until grep -q 'key-cleared 0' /tmp/events || [ $n -ge 60 ]; do
+		$CTL volume lock 0
+		sleep 0.5
+		n=$((n + 1))
+	done
 	check "unlock with a 64-byte key from stdin" sh -c "$CTL volume unlock 0 </data/key1"
 	check "write 4 MiB through the volume (O_DIRECT, fsync)" dd if=/data/plain.bin of=/dev/carrelblk0 bs=65536 oflag=direct conv=fsync status=none
 	check "read back and verify" sh -c "rd_direct() { dd if=\$1 bs=65536 count=\$2 iflag=direct status=none; }; rd_direct /dev/carrelblk0 64 | cmp - /data/plain.bin"
@@ -90,9 +97,15 @@ core_tests() {
 	check_fails "a different key reads garbage" sh -c "$CTL volume unlock 0 </data/key2 && dd if=/dev/carrelblk0 bs=65536 count=64 iflag=direct status=none | cmp -s - /data/plain.bin"
 	$CTL volume unlock 0 </data/key1
 
-	sleep 1
+	# Unlock, lock, unlock, unlock (hex), unlock (key2), unlock (key1).
+	printf 'keyed 0\nkey-cleared 0\nkeyed 0\nkeyed 0\nkeyed 0\nkeyed 0\n' >/tmp/events.want
+	n=0
+	while tail -n 6 /tmp/events >/tmp/events.tail && ! cmp -s /tmp/events.want /tmp/events.tail && [ $n -lt 20 ]; do
+		sleep 0.5
+		n=$((n + 1))
+	done
 	kill $watch_pid 2>/dev/null
-	check "the events group reported keyed, key-cleared, keyed" sh -c "printf 'keyed 0\nkey-cleared 0\nkeyed 0\n' | cmp - /tmp/events || { cat /tmp/events; false; }"
+	check "the events group reported each key change in order" sh -c "cmp /tmp/events.want /tmp/events.tail || { cat /tmp/events; false; }"
 	check "I/O counters count reads, writes and errors" sh -c "[ $(field 0 reads) -gt 0 ] && [ $(field 0 writes) -gt 0 ] && [ $(field 0 errors) -gt 0 ]"
 	check "fsync reaches the volume as a flush" sh -c "[ $(field 0 flushes) -gt 0 ]"
 }
@@ -134,6 +147,14 @@ bad_input_tests() {
 }
 
 interop_tests() {
+	$CTL volume watch >/tmp/events2 2>&1 &
+	watch_pid=$!
+	n=0
+	until grep -q 'key-cleared 0' /tmp/events2 || [ $n -ge 60 ]; do
+		$CTL volume lock 0
+		sleep 0.5
+		n=$((n + 1))
+	done
 	check "lock and detach" sh -c "$CTL volume lock 0 && $CTL volume detach 0"
 	check "the device node is gone after detach" test ! -e /dev/carrelblk0
 	check "cryptsetup open --type plain aes-xts-plain64 512-bit key" cryptsetup open --type plain --cipher aes-xts-plain64 --key-size 512 --key-file /data/key1 /dev/ram0 interop
@@ -147,6 +168,14 @@ interop_tests() {
 	$CTL volume unlock 0 </data/key1
 	check "dm-crypt -> carrel_blk: byte-identical" sh -c "dd if=/dev/carrelblk0 bs=65536 skip=128 count=16 iflag=direct status=none | cmp - /data/plain2.bin"
 	check "and the carrel_blk data is still there" sh -c "dd if=/dev/carrelblk0 bs=65536 count=64 iflag=direct status=none | cmp - /data/plain.bin"
+	printf 'detached 0\nattached 0\nkeyed 0\n' >/tmp/events2.want
+	n=0
+	while tail -n 3 /tmp/events2 >/tmp/events2.tail && ! cmp -s /tmp/events2.want /tmp/events2.tail && [ $n -lt 20 ]; do
+		sleep 0.5
+		n=$((n + 1))
+	done
+	kill $watch_pid 2>/dev/null
+	check "the events group reported detached, attached, keyed" sh -c "cmp /tmp/events2.want /tmp/events2.tail || { cat /tmp/events2; false; }"
 }
 
 discard_tests() {
