@@ -31,9 +31,10 @@
 #define CARREL_BLK_FMODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 /* Largest bio we convert at once: one full clone of BIO_MAX_VECS pages. */
 #define CARREL_BLK_MAX_SECTORS (BIO_MAX_VECS << (PAGE_SHIFT - SECTOR_SHIFT))
-/* Large bios are converted in chunks on several CPUs at once. */
-#define CARREL_BLK_CHUNK_BYTES (128 * 1024)
-#define CARREL_BLK_MAX_CHUNKS ((CARREL_BLK_MAX_SECTORS << SECTOR_SHIFT) / CARREL_BLK_CHUNK_BYTES)
+/* Large bios are converted in up to one slice per CPU, each at least
+ * CARREL_BLK_CHUNK_MIN bytes: fewer hand-offs than fixed small slices. */
+#define CARREL_BLK_CHUNK_MIN (64 * 1024)
+#define CARREL_BLK_MAX_CHUNKS 8
 
 struct carrel_blk_device {
 	u32 index;
@@ -244,31 +245,33 @@ static void carrel_blk_chunk_work(struct work_struct *work)
 }
 
 /*
- * Convert io's data in CARREL_BLK_CHUNK_BYTES slices spread over the
- * workqueue, so one large bio keeps every CPU busy. With inline_first the
+ * Convert io's data in slices spread over the workqueue, one per CPU at
+ * most, so one large bio keeps every CPU busy. With inline_first the
  * caller converts the first slice itself (writes: no hand-off for small
  * bios). Completion or submission follows the last slice.
  */
-static void carrel_blk_convert_start(struct carrel_blk_io *io, bool encrypt, bool inline_first)
+static void carrel_blk_convert_start(struct carrel_blk_io *io, bool encrypt, bool inline_first,
+				     unsigned int max_slices)
 {
-	unsigned int size = io->iter.bi_size;
-	unsigned int n = DIV_ROUND_UP(size, CARREL_BLK_CHUNK_BYTES), i;
+	unsigned int size = io->iter.bi_size, n, per, i;
 
 	io->encrypt = encrypt;
 	io->status = BLK_STS_OK;
-	if (!n || n > CARREL_BLK_MAX_CHUNKS) {
-		/* bio_split_to_limits() keeps bios within max_hw_sectors. */
+	if (!size) {
 		io->status = BLK_STS_IOERR;
 		carrel_blk_convert_done(io);
 		return;
 	}
+	n = min3(max_slices, num_online_cpus(), DIV_ROUND_UP(size, CARREL_BLK_CHUNK_MIN));
+	per = round_up(DIV_ROUND_UP(size, max(n, 1U)), CARREL_BLK_SECTOR_SIZE);
+	n = DIV_ROUND_UP(size, per);
 	atomic_set(&io->pending, n);
 	for (i = 0; i < n; i++) {
 		struct carrel_blk_chunk *c = &io->chunks[i];
 
 		c->io = io;
-		c->offset = i * CARREL_BLK_CHUNK_BYTES;
-		c->len = min_t(unsigned int, CARREL_BLK_CHUNK_BYTES, size - c->offset);
+		c->offset = i * per;
+		c->len = min(per, size - c->offset);
 	}
 	for (i = inline_first ? 1 : 0; i < n; i++) {
 		INIT_WORK(&io->chunks[i].work, carrel_blk_chunk_work);
@@ -287,10 +290,14 @@ static void carrel_blk_read_end_io(struct bio *clone)
 		return;
 	}
 	/* Completion usually runs in interrupt context, where the cipher
-	 * must not sleep: decrypt from the workqueue. Drivers that complete
-	 * in a preemptible task context (brd, loop, zram) get the first
-	 * slice decrypted inline, saving a context switch per small read. */
-	carrel_blk_convert_start(io, false, preemptible());
+	 * must not sleep: decrypt from the workqueue, in parallel slices.
+	 * Drivers that complete in a preemptible task context (brd, loop,
+	 * zram) get the whole bio decrypted inline, as dm-crypt does with
+	 * no_read_workqueue: no hand-off, no wake-up. */
+	if (preemptible())
+		carrel_blk_convert_start(io, false, true, 1);
+	else
+		carrel_blk_convert_start(io, false, false, CARREL_BLK_MAX_CHUNKS);
 }
 
 static void carrel_blk_read(struct carrel_blk_device *dev, struct bio *bio)
@@ -378,7 +385,7 @@ static void carrel_blk_write(struct carrel_blk_device *dev, struct bio *bio)
 	atomic_inc(&dev->inflight);
 
 	carrel_blk_alloc_pages(dev, clone, bio->bi_iter.bi_size);
-	carrel_blk_convert_start(io, true, true);
+	carrel_blk_convert_start(io, true, true, CARREL_BLK_MAX_CHUNKS);
 }
 
 static bool carrel_blk_keyed(struct carrel_blk_device *dev)
