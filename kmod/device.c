@@ -20,6 +20,7 @@
 #include <linux/mempool.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -281,6 +282,14 @@ static void carrel_blk_convert_start(struct carrel_blk_io *io, bool encrypt, boo
 		carrel_blk_chunk_run(&io->chunks[0]);
 }
 
+/* True where a bio completion may sleep: a task, preemption on, and not
+ * inside an RCU read-side section (blk-mq dispatch holds one around
+ * ->queue_rq, and a driver may complete inline there). */
+static bool carrel_blk_may_sleep(void)
+{
+	return in_task() && preemptible() && !rcu_preempt_depth();
+}
+
 static void carrel_blk_read_end_io(struct bio *clone)
 {
 	struct carrel_blk_io *io = carrel_blk_io_of(clone);
@@ -294,7 +303,7 @@ static void carrel_blk_read_end_io(struct bio *clone)
 	 * Drivers that complete in a preemptible task context (brd, loop,
 	 * zram) get the whole bio decrypted inline, as dm-crypt does with
 	 * no_read_workqueue: no hand-off, no wake-up. */
-	if (preemptible())
+	if (carrel_blk_may_sleep())
 		carrel_blk_convert_start(io, false, true, 1);
 	else
 		carrel_blk_convert_start(io, false, false, CARREL_BLK_MAX_CHUNKS);

@@ -103,6 +103,8 @@ add_module virtio_pci
 add_module virtio_blk
 add_module brd "rd_nr=2 rd_size=131072"
 add_module loop "max_loop=4"
+add_module configfs
+add_module null_blk "nr_devices=1 memory_backed=1 irqmode=1 gb=1"
 add_module cryptd
 add_module crypto_simd
 add_module aesni-intel
