@@ -49,7 +49,7 @@ check-unit: all $(UNIT_TESTS) $(FUZZ_REPLAYS)
 	$(Q)env $(TEST_ENV) scripts/run-tests --logdir $(B)/test-logs --timeout $(TEST_TIMEOUT) \
 		$(UNIT_TESTS) $(foreach r,$(FUZZ_REPLAYS),$(r):tests/fuzz/corpus/$(patsubst %-replay,%,$(notdir $(r))))
 
-check-kmod: all
+check-kmod: all kmod
 	$(Q)env $(TEST_ENV) scripts/run-tests --logdir $(B)/test-logs --timeout $(TEST_TIMEOUT) tests/kmod/run.sh
 
 # Benchmarks print one JSON object per line on stdout; nothing is asserted.
@@ -71,7 +71,9 @@ ifeq ($(CONFIG_KMOD),y)
 	$(Q)if [ -z "$(KDIR)" ]; then echo "make kmod: no kernel headers under /lib/modules (install linux-headers-amd64)" >&2; exit 1; fi
 	@mkdir -p $(O)/kmod
 	$(Q)cp -a kmod/. $(O)/kmod/
-	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/$(O)/kmod modules
+	@# Our command-line variables (O=, V=...) mean other things to Kbuild:
+	@# start it with a clean MAKEFLAGS.
+	$(Q)env -u MAKEFLAGS -u MAKEOVERRIDES -u MAKELEVEL $(MAKE) -C $(KDIR) M=$(abspath $(O))/kmod modules
 else
 	@echo "make kmod: CONFIG_KMOD is off"
 endif

@@ -8,6 +8,7 @@
 #include "appliance/ctl/ctl-policy.h"
 #include "appliance/ctl/ctl-keys.h"
 #include "appliance/ctl/ctl-pki.h"
+#include "appliance/ctl/ctl-volume.h"
 #include "appliance/ctl/verbs.h"
 #include "lib/log.h"
 
@@ -21,7 +22,7 @@ static const struct {
         int implemented;
 } components[] = {
         { "tpm-custody", CONFIG_TPM_CUSTODY, CONFIG_TPM_CUSTODY },
-        { "kmod", CONFIG_KMOD, 0 },
+        { "kmod", CONFIG_KMOD, CONFIG_KMOD },
         { "recorder", CONFIG_RECORDER, 0 },
         { "circulation", CONFIG_CIRCULATION, 0 },
         { "hub", CONFIG_HUB, 0 },
@@ -56,6 +57,9 @@ static const Verb verbs[] = {
         { "keys", 2, -1, verb_keys, "TPM key custody: init, unlock, reseal, rotate, status, wipe" },
 #endif
         { "pki", 2, -1, verb_pki, "site CA, device enrolment and revocation" },
+#if CONFIG_KMOD
+        { "volume", 2, -1, verb_volume, "carrel_blk encrypted volumes (attach, unlock, status, ...)" },
+#endif
 };
 
 int main(int argc, char *argv[])

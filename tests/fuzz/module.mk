@@ -7,3 +7,7 @@ $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-key-frame,,keys carrel,))
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-recovery-key,,keys carrel,))
 endif
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-http-reader,,carrelnet carrel,))
+ifeq ($(CONFIG_KMOD),y)
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-volume-status,,volume carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-volume-key,,volume carrel,))
+endif
