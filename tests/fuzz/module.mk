@@ -7,3 +7,4 @@ $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-key-frame,,keys carrel,))
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-recovery-key,,keys carrel,))
 endif
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-http-reader,,carrelnet carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-signer-request,,carrelpki carrelnet carrel,))
