@@ -10,9 +10,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "lib/macro.h"
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/memory.h>
 
 #include "lib/log.h"
 #include "lib/macro.h"
@@ -22,6 +27,47 @@
 #include "appliance/pki/pki.h"
 
 static const char *arg_pki_dir = PKI_DIR_DEFAULT;
+
+/* wolfCrypt's own heap allocations (its temporaries when it imports the key
+ * and signs) come from locked memory and are wiped when freed: on the
+ * ordinary heap they would leave copies of the key behind. A 16-byte header
+ * keeps the size for realloc and the alignment. */
+#define LOCKED_HDR 16
+
+static void *locked_malloc(size_t n)
+{
+        uint8_t *p;
+
+        if (n > SIZE_MAX / 2)
+                return NULL;
+        p = secmem_alloc((n + 2 * LOCKED_HDR - 1) / LOCKED_HDR * LOCKED_HDR);
+        if (!p)
+                return NULL;
+        memcpy(p, &n, sizeof(n));
+        return p + LOCKED_HDR;
+}
+
+static void locked_free(void *p)
+{
+        if (p)
+                secmem_free((uint8_t *)p - LOCKED_HDR);
+}
+
+static void *locked_realloc(void *p, size_t n)
+{
+        size_t old;
+        void *q;
+
+        if (!p)
+                return locked_malloc(n);
+        memcpy(&old, (uint8_t *)p - LOCKED_HDR, sizeof(old));
+        q = locked_malloc(n);
+        if (!q)
+                return NULL;
+        memcpy(q, p, MIN(old, n));
+        locked_free(p);
+        return q;
+}
 
 static int parse_argv(int argc, char *argv[])
 {
@@ -81,6 +127,8 @@ int main(int argc, char *argv[])
         (void)signal(SIGHUP, SIG_IGN);
         (void)signal(SIGPIPE, SIG_IGN);
 
+        if (wolfSSL_SetAllocators(locked_malloc, locked_free, locked_realloc) != 0)
+                return log_error("Failed to set wolfCrypt's allocator"), 1;
         r = tls_init();
         if (r < 0)
                 return log_error_errno(r, "Failed to initialise wolfCrypt: %m"), 1;

@@ -143,6 +143,25 @@ static int der_to_pem(const uint8_t *der, size_t size, int type, bool secret, ch
         return 0;
 }
 
+/* The base64 of an "EC PRIVATE KEY" PEM, decoded straight into der (locked
+ * memory): wolfSSL's wc_KeyPemToDer() would leave a copy of the key on the
+ * ordinary heap. Returns the DER size, or 0 if it is not such a PEM. */
+static int key_pem_to_der(const char *pem, size_t pem_size, uint8_t *der, size_t der_size)
+{
+        static const char begin[] = "-----BEGIN EC PRIVATE KEY-----", end[] = "-----END EC PRIVATE KEY-----";
+        const char *b = memmem(pem, pem_size, begin, sizeof(begin) - 1), *e;
+        size_t n;
+
+        if (!b)
+                return 0;
+        b += sizeof(begin) - 1;
+        e = memmem(b, pem_size - (size_t)(b - pem), end, sizeof(end) - 1);
+        if (!e || sodium_base642bin(der, der_size, b, (size_t)(e - b), "\r\n", &n, NULL,
+                                    sodium_base64_VARIANT_ORIGINAL) != 0)
+                return 0;
+        return (int)n;
+}
+
 /* Read a PEM file and convert it to DER of the given type. */
 static int read_pem_der(const char *path, int type, uint8_t *der, size_t der_size, size_t *ret_size)
 {
@@ -154,7 +173,7 @@ static int read_pem_der(const char *path, int type, uint8_t *der, size_t der_siz
         if (r < 0)
                 return r;
         if (type == ECC_PRIVATEKEY_TYPE)
-                n = wc_KeyPemToDer((const unsigned char *)pem, (int)pem_size, der, (int)der_size, NULL);
+                n = key_pem_to_der(pem, pem_size, der, der_size);
         else
                 n = wc_CertPemToDer((const unsigned char *)pem, (int)pem_size, der, (int)der_size, type);
         secmem_wipe(pem, pem_size);
@@ -177,12 +196,28 @@ static void ca_done(Ca *ca)
         ca->key = NULL;
 }
 
+/* Import the SEC1 DER that pki_init() wrote (P-256, named curve, public key
+ * included: always 121 bytes) by pointing into it: wc_EccPrivateKeyDecode()
+ * would leave copies of the scalar on the ordinary heap and stack. */
+static int ec_key_import(const uint8_t *der, size_t size, ecc_key *key)
+{
+        static const uint8_t head[] = { 0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20 };
+        static const uint8_t pub_head[] = { 0x03, 0x42, 0x00, 0x04 };
+
+        if (size != 121 || memcmp(der, head, sizeof(head)) != 0 ||
+            memcmp(der + size - PKI_PUBKEY_SIZE - 3, pub_head, sizeof(pub_head)) != 0)
+                return -EBADMSG;
+        if (wc_ecc_import_private_key_ex(der + sizeof(head), 32, der + size - PKI_PUBKEY_SIZE,
+                                         PKI_PUBKEY_SIZE, key, ECC_SECP256R1) != 0)
+                return -EBADMSG;
+        return 0;
+}
+
 static int ca_load(const char *dir, Ca *ca)
 {
         _cleanup_free_ char *key_path = pki_path(dir, "ca.key"), *crt_path = pki_path(dir, "ca.crt");
         _cleanup_secmem_ uint8_t *der = secmem_alloc(DER_MAX);
         size_t size;
-        word32 idx = 0;
         int r;
 
         if (!key_path || !crt_path || !der)
@@ -196,7 +231,7 @@ static int ca_load(const char *dir, Ca *ca)
         r = ecc_new(&ca->key);
         if (r < 0)
                 return r;
-        if (wc_EccPrivateKeyDecode(der, &idx, ca->key, size) != 0) {
+        if (ec_key_import(der, size, ca->key) != 0) {
                 ca_done(ca);
                 return -EBADMSG;
         }

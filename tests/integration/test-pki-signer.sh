@@ -4,7 +4,8 @@
 # child, signs. Pairing works end to end with curl through the signer (under
 # strace, which shows which process opens ca.key); the memory of carrel-pkid
 # holds no byte of the CA private key (the same scan finds it in the signer
-# and finds pkid's own TLS key in pkid, so the scan can see); killing the
+# and finds pkid's own TLS key in pkid, so the scan can see; in the signer
+# only in locked memory, never on its heap or stack); killing the
 # signer makes pairing answer 503 with a reason, spends no token, and leaves
 # carrel-pkid serving.
 . "$(dirname "$0")/lib.sh"
@@ -80,7 +81,10 @@ else
 		test $rc -eq 1
 	check "the scan sees keys in carrel-pkid: its own TLS key is found" \
 		$PY $SCAN "$PKID_PID" pki/server.key
-	check "the scan sees the CA key in the signer" $PY $SCAN "$SIGNER_PID" pki/ca.key
+	$PY $SCAN "$SIGNER_PID" pki/ca.key >scan-signer.out
+	check "the scan sees the CA key in the signer" test $? -eq 0
+	check_fails "which keeps it in locked memory only: not on its heap or stack" \
+		grep -q -e '\[heap\]' -e '\[stack\]' scan-signer.out
 fi
 
 # ---- the signer is gone ------------------------------------------------------------
