@@ -11,7 +11,12 @@
  *                  into place only once complete and fsynced), PUT
  *                  /v1/discard (counts and drops the body, for benchmarks).
  * The CRL is reloaded when crl.pem changes (inotify) and on SIGHUP. SIGTERM
- * stops accepting, finishes requests in flight and exits. */
+ * stops accepting, finishes requests in flight and exits.
+ *
+ * This process parses network input and never opens ca.key: with
+ * --pair-listen it starts carrel-pki-signer over a socket pair and has it
+ * sign each pairing's certificate (pki-signer.h). The token check and the
+ * registry transaction stay here; they hold no key material. */
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
@@ -20,8 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -35,6 +45,7 @@
 #include "lib/time-util.h"
 #include "lib/net/http-server.h"
 #include "lib/net/tls.h"
+#include "appliance/pki/pki-signer.h"
 #include "appliance/pki/pki.h"
 
 static const char *arg_pki_dir = PKI_DIR_DEFAULT;
@@ -42,12 +53,14 @@ static char *arg_listen = NULL;
 static char *arg_pair_listen = NULL;
 static const char *arg_port_file = NULL;
 static const char *arg_upload_dir = NULL;
+static const char *arg_signer = NULL;
 static uint64_t arg_max_body = 64 * 1024 * 1024;
 static HttpServerLimits arg_limits;
 
 static HttpServer *server;
 static int mtls_listener = -1;
 static uint64_t upload_counter;
+static int signer_fd = -EBADF;
 
 /* ---- routes ---------------------------------------------------------------- */
 
@@ -81,7 +94,7 @@ static int route_pair(HttpRequest *req, HttpEvent ev, const void *data, size_t s
                 return 0;
         case HTTP_EVENT_END:
                 auth = http_request_header(req, "Authorization") + 7;
-                r = pki_pair(arg_pki_dir, auth, st->csr, st->size, &pem);
+                r = pki_pair(arg_pki_dir, auth, st->csr, st->size, pki_signer_issue, &signer_fd, &pem);
                 if (r == -EACCES) {
                         log_notice("Pairing refused: invalid, used or expired token");
                         return http_request_reply_status(req, 401, "invalid, used or expired pairing token");
@@ -89,6 +102,12 @@ static int route_pair(HttpRequest *req, HttpEvent ev, const void *data, size_t s
                 if (r == -EBADMSG)
                         return http_request_reply_status(req, 400,
                                                          "CSR unreadable, not EC P-256, or badly signed");
+                if (r == -EPERM)
+                        return http_request_reply_status(req, 403, "this role cannot pair");
+                if (r == -ENOTCONN) {
+                        log_error("Pairing failed: the signer is not running (restart carrel-pkid)");
+                        return http_request_reply_status(req, 503, "signing service unavailable");
+                }
                 if (r < 0)
                         return log_error_errno(r, "Pairing failed: %m");
                 log_info("Device paired");
@@ -310,6 +329,98 @@ static void on_refusal(HttpServer *s, int status, const char *peer_id, const cha
         log_info("Refused%s%s: %d %s", peer_id ? " device " : "", peer_id ?: "", status, reason ?: "");
 }
 
+/* ---- the signer ------------------------------------------------------------- */
+
+#ifndef CARREL_LIBEXECDIR
+#define CARREL_LIBEXECDIR "/usr/libexec/carrel"
+#endif
+
+/* --signer, else next to this program ($prefix/sbin -> $prefix/libexec/carrel,
+ * or the build tree's build/sbin -> build/libexec), else the libexecdir. */
+static int signer_find(char buf[static PATH_MAX])
+{
+        static const char *const rel[] = { "/../libexec/carrel/carrel-pki-signer",
+                                           "/../libexec/carrel-pki-signer" };
+        char self[PATH_MAX], *slash;
+        ssize_t n;
+
+        if (arg_signer) {
+                if (strlen(arg_signer) >= PATH_MAX)
+                        return -ENAMETOOLONG;
+                strcpy(buf, arg_signer);
+                return access(buf, X_OK) == 0 ? 0 : -errno;
+        }
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = 0;
+                slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = 0;
+                        for (size_t i = 0; i < ELEMENTSOF(rel); i++)
+                                if ((size_t)snprintf(buf, PATH_MAX, "%s%s", self, rel[i]) < PATH_MAX &&
+                                    access(buf, X_OK) == 0)
+                                        return 0;
+                }
+        }
+        if ((size_t)snprintf(buf, PATH_MAX, "%s/carrel-pki-signer", CARREL_LIBEXECDIR) >= PATH_MAX)
+                return -ENAMETOOLONG;
+        return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+}
+
+static int on_signer_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        log_error("carrel-pki-signer (PID %d) %s %d; pairing answers 503 until carrel-pkid restarts",
+                  (int)si->si_pid, si->si_code == CLD_EXITED ? "exited with status" : "killed by signal",
+                  si->si_status);
+        signer_fd = safe_close(signer_fd);
+        return 0;
+}
+
+/* Start carrel-pki-signer with its end of a socket pair on PKI_SIGNER_FD;
+ * every other descriptor of ours is O_CLOEXEC and does not reach it. */
+static int signer_spawn(sd_event *e)
+{
+        const struct timeval timeout = { .tv_sec = 10 };
+        char path[PATH_MAX];
+        int sv[2], r;
+        pid_t pid;
+
+        r = signer_find(path);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find carrel-pki-signer (use --signer): %m");
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return log_error_errno(errno, "Failed to create the signer socket: %m");
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return log_error_errno(r, "Failed to fork: %m");
+        }
+        if (pid == 0) {
+                sigset_t none;
+
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                /* dup2() leaves the new descriptor without O_CLOEXEC: the one
+                 * that is passed */
+                if (sv[1] == PKI_SIGNER_FD ? fcntl(sv[1], F_SETFD, 0) < 0 : dup2(sv[1], PKI_SIGNER_FD) < 0)
+                        _exit(127);
+                execl(path, "carrel-pki-signer", "--pki-dir", arg_pki_dir, (char *)NULL);
+                _exit(127);
+        }
+        safe_close(sv[1]);
+        signer_fd = sv[0];
+        /* a hung signer costs one pairing, not the event loop */
+        (void)setsockopt(signer_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+        (void)setsockopt(signer_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+        r = sd_event_add_child(e, NULL, pid, WEXITED, on_signer_exit, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the signer: %m");
+        log_info("Started carrel-pki-signer (PID %d)", (int)pid);
+        return 0;
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 static int parse_address(const char *s, char **ret_addr, uint16_t *ret_port)
@@ -351,7 +462,8 @@ static int parse_argv(int argc, char *argv[])
                 ARG_HEADER_TO,
                 ARG_BODY_TO,
                 ARG_MAX_HEADER,
-                ARG_MAX_REQ
+                ARG_MAX_REQ,
+                ARG_SIGNER,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -368,6 +480,7 @@ static int parse_argv(int argc, char *argv[])
                 { "body-timeout", required_argument, NULL, ARG_BODY_TO },
                 { "max-header-bytes", required_argument, NULL, ARG_MAX_HEADER },
                 { "max-requests", required_argument, NULL, ARG_MAX_REQ },
+                { "signer", required_argument, NULL, ARG_SIGNER },
                 {}
         };
         int c, r = 0;
@@ -381,7 +494,8 @@ static int parse_argv(int argc, char *argv[])
                                "       [--port-file FILE] [--upload-dir DIR] [--max-body BYTES]\n"
                                "       [--max-connections N] [--max-per-peer N] [--max-header-bytes N] "
                                "[--max-requests N]\n"
-                               "       [--idle-timeout T] [--header-timeout T] [--body-timeout T]\n");
+                               "       [--idle-timeout T] [--header-timeout T] [--body-timeout T]\n"
+                               "       [--signer PATH]\n");
                         exit(0);
                 case 'd':
                         arg_pki_dir = optarg;
@@ -394,6 +508,9 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case ARG_PORT_FILE:
                         arg_port_file = optarg;
+                        break;
+                case ARG_SIGNER:
+                        arg_signer = optarg;
                         break;
                 case ARG_UPLOAD:
                         arg_upload_dir = optarg;
@@ -480,7 +597,7 @@ int main(int argc, char *argv[])
         if (r < 0)
                 return 1;
 
-        /* It reads the CA key to sign at pairing. */
+        /* It holds the appliance's TLS server key (never the CA key). */
         r = secmem_harden_process();
         if (r < 0)
                 return log_error_errno(r, "Failed to harden process: %m"), 1;
@@ -496,6 +613,22 @@ int main(int argc, char *argv[])
         r = sd_event_default(&e);
         if (r < 0)
                 return log_error_errno(r, "Failed to get event loop: %m"), 1;
+
+        /* The signer first, before any listener or key is open; then this
+         * process gives up what it no longer needs: gaining privileges
+         * through exec (no_new_privs). SIGCHLD is blocked for
+         * sd_event_add_child(). */
+        if (arg_pair_listen) {
+                sigset_t chld;
+
+                sigemptyset(&chld);
+                sigaddset(&chld, SIGCHLD);
+                sigprocmask(SIG_BLOCK, &chld, NULL);
+                if (signer_spawn(e) < 0)
+                        return 1;
+        }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return log_error_errno(errno, "Failed to set no_new_privs: %m"), 1;
         r = http_server_new(e, &arg_limits, &s);
         if (r < 0)
                 return log_error_errno(r, "Failed to create server: %m"), 1;

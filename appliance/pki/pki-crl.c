@@ -3,8 +3,9 @@
  * Why a second TLS library: Debian's wolfSSL 5.5.4 reads and checks CRLs
  * but cannot create one (CRL generation arrived in wolfSSL 5.6.x), and a
  * hand-written DER encoder for a signed TBSCertList is exactly the kind of
- * code we would rather not own. Only carrelctl and carrel-pkid (which hold
- * the CA key) link GnuTLS; the transport library does not. */
+ * code we would rather not own. Only carrelctl calls this (revocation is an
+ * officer's act); carrel-pkid never reads the CA key, and the transport
+ * library does not link GnuTLS. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

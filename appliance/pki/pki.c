@@ -143,6 +143,25 @@ static int der_to_pem(const uint8_t *der, size_t size, int type, bool secret, ch
         return 0;
 }
 
+/* The base64 of an "EC PRIVATE KEY" PEM, decoded straight into der (locked
+ * memory): wolfSSL's wc_KeyPemToDer() would leave a copy of the key on the
+ * ordinary heap. Returns the DER size, or 0 if it is not such a PEM. */
+static int key_pem_to_der(const char *pem, size_t pem_size, uint8_t *der, size_t der_size)
+{
+        static const char begin[] = "-----BEGIN EC PRIVATE KEY-----", end[] = "-----END EC PRIVATE KEY-----";
+        const char *b = memmem(pem, pem_size, begin, sizeof(begin) - 1), *e;
+        size_t n;
+
+        if (!b)
+                return 0;
+        b += sizeof(begin) - 1;
+        e = memmem(b, pem_size - (size_t)(b - pem), end, sizeof(end) - 1);
+        if (!e || sodium_base642bin(der, der_size, b, (size_t)(e - b), "\r\n", &n, NULL,
+                                    sodium_base64_VARIANT_ORIGINAL) != 0)
+                return 0;
+        return (int)n;
+}
+
 /* Read a PEM file and convert it to DER of the given type. */
 static int read_pem_der(const char *path, int type, uint8_t *der, size_t der_size, size_t *ret_size)
 {
@@ -154,7 +173,7 @@ static int read_pem_der(const char *path, int type, uint8_t *der, size_t der_siz
         if (r < 0)
                 return r;
         if (type == ECC_PRIVATEKEY_TYPE)
-                n = wc_KeyPemToDer((const unsigned char *)pem, (int)pem_size, der, (int)der_size, NULL);
+                n = key_pem_to_der(pem, pem_size, der, der_size);
         else
                 n = wc_CertPemToDer((const unsigned char *)pem, (int)pem_size, der, (int)der_size, type);
         secmem_wipe(pem, pem_size);
@@ -164,11 +183,12 @@ static int read_pem_der(const char *path, int type, uint8_t *der, size_t der_siz
         return 0;
 }
 
-typedef struct Ca {
-        ecc_key *key;
+struct PkiCa {
+        ecc_key *key; /* locked memory */
         uint8_t cert[DER_MAX];
         size_t cert_size;
-} Ca;
+};
+typedef struct PkiCa Ca;
 
 static void ca_done(Ca *ca)
 {
@@ -176,12 +196,28 @@ static void ca_done(Ca *ca)
         ca->key = NULL;
 }
 
+/* Import the SEC1 DER that pki_init() wrote (P-256, named curve, public key
+ * included: always 121 bytes) by pointing into it: wc_EccPrivateKeyDecode()
+ * would leave copies of the scalar on the ordinary heap and stack. */
+static int ec_key_import(const uint8_t *der, size_t size, ecc_key *key)
+{
+        static const uint8_t head[] = { 0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20 };
+        static const uint8_t pub_head[] = { 0x03, 0x42, 0x00, 0x04 };
+
+        if (size != 121 || memcmp(der, head, sizeof(head)) != 0 ||
+            memcmp(der + size - PKI_PUBKEY_SIZE - 3, pub_head, sizeof(pub_head)) != 0)
+                return -EBADMSG;
+        if (wc_ecc_import_private_key_ex(der + sizeof(head), 32, der + size - PKI_PUBKEY_SIZE,
+                                         PKI_PUBKEY_SIZE, key, ECC_SECP256R1) != 0)
+                return -EBADMSG;
+        return 0;
+}
+
 static int ca_load(const char *dir, Ca *ca)
 {
         _cleanup_free_ char *key_path = pki_path(dir, "ca.key"), *crt_path = pki_path(dir, "ca.crt");
         _cleanup_secmem_ uint8_t *der = secmem_alloc(DER_MAX);
         size_t size;
-        word32 idx = 0;
         int r;
 
         if (!key_path || !crt_path || !der)
@@ -195,7 +231,7 @@ static int ca_load(const char *dir, Ca *ca)
         r = ecc_new(&ca->key);
         if (r < 0)
                 return r;
-        if (wc_EccPrivateKeyDecode(der, &idx, ca->key, size) != 0) {
+        if (ec_key_import(der, size, ca->key) != 0) {
                 ca_done(ca);
                 return -EBADMSG;
         }
@@ -451,6 +487,87 @@ out:
         return r;
 }
 
+/* The CSR's public key as an uncompressed point: what is sent to the
+ * signer, so that it never parses ASN.1 from the network. */
+static int csr_public_point(const void *csr, size_t size, uint8_t ret[PKI_PUBKEY_SIZE])
+{
+        _cleanup_(ecc_freep) ecc_key *key = NULL;
+        word32 n = PKI_PUBKEY_SIZE;
+        int r;
+
+        r = ecc_new(&key);
+        if (r < 0)
+                return r;
+        r = csr_public_key(csr, size, key);
+        if (r < 0)
+                return r;
+        if (wc_ecc_export_x963(key, ret, &n) != 0 || n != PKI_PUBKEY_SIZE)
+                return -EBADMSG;
+        return 0;
+}
+
+int pki_ca_load(const char *dir, PkiCa **ret)
+{
+        PkiCa *ca;
+        int r;
+
+        assert_return(dir && ret, -EINVAL);
+        ca = calloc(1, sizeof(*ca));
+        if (!ca)
+                return -ENOMEM;
+        r = ca_load(dir, ca);
+        if (r < 0) {
+                free(ca);
+                return r;
+        }
+        *ret = ca;
+        return 0;
+}
+
+PkiCa *pki_ca_free(PkiCa *ca)
+{
+        if (!ca)
+                return NULL;
+        ca_done(ca);
+        free(ca);
+        return NULL;
+}
+
+static bool device_id_valid(const char *id, PeerRole role)
+{
+        const char *prefix = peer_role_to_string(role);
+        size_t n = id ? strnlen(id, PKI_ID_MAX + 1) : 0, k = prefix ? strlen(prefix) : 0;
+
+        if (!prefix || n == 0 || n > PKI_ID_MAX || n <= k + 1)
+                return false;
+        if (strncmp(id, prefix, k) != 0 || id[k] != '-')
+                return false;
+        return strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+int pki_ca_issue(PkiCa *ca, const char *id, PeerRole role, const uint8_t pubkey[PKI_PUBKEY_SIZE],
+                 unsigned days, char *const *names, char **ret_serial, char **ret_pem)
+{
+        _cleanup_(rng_freep) WC_RNG *rng = NULL;
+        _cleanup_(ecc_freep) ecc_key *key = NULL;
+        int r;
+
+        assert_return(ca && ca->key && pubkey && ret_serial && ret_pem, -EINVAL);
+        assert_return(device_id_valid(id, role) && days > 0, -EINVAL);
+
+        r = ecc_new(&key);
+        if (r < 0)
+                return r;
+        if (pubkey[0] != 0x04 || wc_ecc_import_x963_ex(pubkey, PKI_PUBKEY_SIZE, key, ECC_SECP256R1) != 0 ||
+            wc_ecc_check_key(key) != 0)
+                return -EBADMSG;
+        r = rng_new(&rng);
+        if (r < 0)
+                return r;
+        return cert_make(&(IssueParams){ .id = id, .role = role, .days = days, .names = names }, key, ca,
+                         rng, ret_serial, ret_pem);
+}
+
 static int revoked_crl_write(const char *dir, sqlite3 *db)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -655,36 +772,31 @@ int pki_enroll(const char *dir, PeerRole role, const char *name, uint64_t lifeti
         return 0;
 }
 
+/* Check the CSR, then have issue sign (NULL: the CA in dir, here). */
 static int issue_for_csr(const char *dir, const char *id, PeerRole role, const void *csr, size_t csr_size,
-                         unsigned days, char *const *names, char **ret_serial, char **ret_pem)
+                         unsigned days, char *const *names, PkiIssueFunc issue, void *userdata,
+                         char **ret_serial, char **ret_pem)
 {
-        _cleanup_(rng_freep) WC_RNG *rng = NULL;
-        _cleanup_(ecc_freep) ecc_key *key = NULL;
-        Ca ca = {};
+        _cleanup_(pki_ca_freep) PkiCa *ca = NULL;
+        uint8_t point[PKI_PUBKEY_SIZE];
         int r;
 
         r = tls_init();
         if (r < 0)
                 return r;
-        r = ecc_new(&key);
+        r = csr_public_point(csr, csr_size, point);
         if (r < 0)
                 return r;
-        r = csr_public_key(csr, csr_size, key);
+        if (issue)
+                return issue(userdata, id, role, point, days, ret_serial, ret_pem);
+        r = pki_ca_load(dir, &ca);
         if (r < 0)
                 return r;
-        r = rng_new(&rng);
-        if (r < 0)
-                return r;
-        r = ca_load(dir, &ca);
-        if (r < 0)
-                return r;
-        r = cert_make(&(IssueParams){ .id = id, .role = role, .days = days, .names = names }, key, &ca, rng,
-                      ret_serial, ret_pem);
-        ca_done(&ca);
-        return r;
+        return pki_ca_issue(ca, id, role, point, days, names, ret_serial, ret_pem);
 }
 
-int pki_pair(const char *dir, const char *token, const void *csr, size_t csr_size, char **ret_pem)
+int pki_pair(const char *dir, const char *token, const void *csr, size_t csr_size, PkiIssueFunc issue,
+             void *userdata, char **ret_pem)
 {
         _cleanup_db_ sqlite3 *db = NULL;
         _cleanup_stmt_ sqlite3_stmt *st = NULL, *up = NULL;
@@ -729,7 +841,8 @@ int pki_pair(const char *dir, const char *token, const void *csr, size_t csr_siz
                 goto fail;
         }
 
-        r = issue_for_csr(dir, id, role, csr, csr_size, PKI_CERT_DAYS_DEFAULT, NULL, &serial, &pem);
+        r = issue_for_csr(dir, id, role, csr, csr_size, PKI_CERT_DAYS_DEFAULT, NULL, issue, userdata,
+                          &serial, &pem);
         if (r < 0)
                 goto fail;
 
@@ -779,7 +892,7 @@ int pki_issue(const char *dir, PeerRole role, const char *name, const void *csr,
         r = random_hex(5, prefix, &id);
         if (r < 0)
                 return r;
-        r = issue_for_csr(dir, id, role, csr, csr_size, days, names, &serial, &pem);
+        r = issue_for_csr(dir, id, role, csr, csr_size, days, names, NULL, NULL, &serial, &pem);
         if (r < 0)
                 return r;
         r = device_insert(db, id, name, role, "active", NULL, 0, serial, days);

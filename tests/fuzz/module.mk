@@ -11,3 +11,4 @@ ifeq ($(CONFIG_KMOD),y)
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-volume-status,,volume carrel,))
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-volume-key,,volume carrel,))
 endif
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-signer-request,,carrelpki carrelnet carrel,))

@@ -91,15 +91,16 @@ static void test_pair_once(void **state)
         assert_int_equal(pki_enroll(dir, PEER_ROLE_CAMERA, "door", 3600, &id, &token), -EEXIST);
 
         /* a bad CSR changes nothing: the token still works afterwards */
-        assert_int_equal(pki_pair(dir, token, "garbage", 7, &pem), -EBADMSG);
-        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), &pem), 0);
+        assert_int_equal(pki_pair(dir, token, "garbage", 7, NULL, NULL, &pem), -EBADMSG);
+        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), NULL, NULL, &pem), 0);
         assert_non_null(strstr(pem, "BEGIN CERTIFICATE"));
         /* once only */
-        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), &pem2), -EACCES);
+        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), NULL, NULL, &pem2), -EACCES);
         assert_null(pem2);
-        assert_int_equal(pki_pair(dir, "0123456789012345678901234567890123456789", csr, strlen(csr), &pem2),
+        assert_int_equal(pki_pair(dir, "0123456789012345678901234567890123456789", csr, strlen(csr), NULL,
+                                  NULL, &pem2),
                          -EACCES);
-        assert_int_equal(pki_pair(dir, "short", csr, strlen(csr), &pem2), -EACCES);
+        assert_int_equal(pki_pair(dir, "short", csr, strlen(csr), NULL, NULL, &pem2), -EACCES);
 }
 
 static void test_wrong_curve(void **state)
@@ -108,7 +109,7 @@ static void test_wrong_curve(void **state)
         char *csr = make_csr(ECC_SECP384R1, 48);
 
         assert_int_equal(pki_enroll(dir, PEER_ROLE_DESK, "desk-p384", 3600, &id, &token), 0);
-        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), &pem), -EBADMSG);
+        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), NULL, NULL, &pem), -EBADMSG);
 }
 
 static void test_expired_token(void **state)
@@ -118,7 +119,7 @@ static void test_expired_token(void **state)
 
         assert_int_equal(pki_enroll(dir, PEER_ROLE_DESK, "late", 1, &id, &token), 0);
         sleep(2);
-        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), &pem), -EACCES);
+        assert_int_equal(pki_pair(dir, token, csr, strlen(csr), NULL, NULL, &pem), -EACCES);
 }
 
 static void test_revoke(void **state)
