@@ -39,6 +39,7 @@
 #include <systemd/sd-event.h>
 
 #include "lib/fileio.h"
+#include "lib/helper-path.h"
 #include "lib/log.h"
 #include "lib/macro.h"
 #include "lib/secmem.h"
@@ -331,42 +332,6 @@ static void on_refusal(HttpServer *s, int status, const char *peer_id, const cha
 
 /* ---- the signer ------------------------------------------------------------- */
 
-#ifndef CARREL_LIBEXECDIR
-#define CARREL_LIBEXECDIR "/usr/libexec/carrel"
-#endif
-
-/* --signer, else next to this program ($prefix/sbin -> $prefix/libexec/carrel,
- * or the build tree's build/sbin -> build/libexec), else the libexecdir. */
-static int signer_find(char buf[static PATH_MAX])
-{
-        static const char *const rel[] = { "/../libexec/carrel/carrel-pki-signer",
-                                           "/../libexec/carrel-pki-signer" };
-        char self[PATH_MAX], *slash;
-        ssize_t n;
-
-        if (arg_signer) {
-                if (strlen(arg_signer) >= PATH_MAX)
-                        return -ENAMETOOLONG;
-                strcpy(buf, arg_signer);
-                return access(buf, X_OK) == 0 ? 0 : -errno;
-        }
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                self[n] = 0;
-                slash = strrchr(self, '/');
-                if (slash) {
-                        *slash = 0;
-                        for (size_t i = 0; i < ELEMENTSOF(rel); i++)
-                                if ((size_t)snprintf(buf, PATH_MAX, "%s%s", self, rel[i]) < PATH_MAX &&
-                                    access(buf, X_OK) == 0)
-                                        return 0;
-                }
-        }
-        if ((size_t)snprintf(buf, PATH_MAX, "%s/carrel-pki-signer", CARREL_LIBEXECDIR) >= PATH_MAX)
-                return -ENAMETOOLONG;
-        return access(buf, X_OK) == 0 ? 0 : -ENOENT;
-}
-
 static int on_signer_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
         log_error("carrel-pki-signer (PID %d) %s %d; pairing answers 503 until carrel-pkid restarts",
@@ -385,7 +350,7 @@ static int signer_spawn(sd_event *e)
         int sv[2], r;
         pid_t pid;
 
-        r = signer_find(path);
+        r = helper_path_find("carrel-pki-signer", arg_signer, path);
         if (r < 0)
                 return log_error_errno(r, "Cannot find carrel-pki-signer (use --signer): %m");
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
