@@ -1,0 +1,3 @@
+# Unit tests of sync/ (one file per module) and the convergence property test.
+SYNC_TEST_HELPERS := tests/unit/sync/sync-test.c
+$(eval $(call carrel_test,tests/unit/sync/test-fold,$(SYNC_TEST_HELPERS),sync carrel testutil,libcbor libsodium sqlite3,))
