@@ -421,7 +421,7 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
 {
         const uint8_t *origin = items[pos[0]].e.origin;
         uint8_t pk[32], tip_hash[ENTRY_HASH_SIZE];
-        uint64_t revoked = 0, tip;
+        uint64_t revoked = 0, tip, tip0;
         size_t good, auth = 0, bad_sig_from;
         bool broken = false;
         int r;
@@ -468,6 +468,7 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
         r = journal_tip(a->j, origin, &tip, tip_hash);
         if (r < 0)
                 return r;
+        tip0 = tip;
         for (size_t k = 0; k < auth; k++) {
                 const Item *it = &items[pos[k]];
                 const BatchEntry *be = &b->e[pos[k]];
@@ -533,6 +534,8 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
         r = drain_pending(a, origin, &tip, tip_hash, applied);
         if (r < 0)
                 return r;
+        if (tip == tip0)
+                return 0;
         return journal_set_tip(a->j, origin, tip, tip_hash);
 }
 
