@@ -619,7 +619,7 @@ static int fold_refs(FoldRun *f, RefList *refs)
                         goto out;
                 /* Stored entries were verified on the way in; a decode
                  * failure here means the database was damaged. */
-                if (entry_decode(row.bytes, row.size, &e) < 0) {
+                if (entry_decode_stored(row.bytes, row.size, &e) < 0) {
                         r = -EUCLEAN;
                         goto out;
                 }
@@ -635,18 +635,22 @@ out:
 
 /* ---- writing back ---- */
 
-typedef struct Writer {
+struct FoldWriter {
         sqlite3_stmt *del[9], *patron, *field, *account, *payment, *item, *loan, *hold, *exc;
-} Writer;
+};
+typedef struct FoldWriter Writer;
 
-static void writer_done(Writer *w)
+void fold_writer_free(FoldWriter *w)
 {
+        if (!w)
+                return;
         sqlite3_stmt **all[] = { &w->patron, &w->field, &w->account, &w->payment, &w->item,
                                  &w->loan, &w->hold, &w->exc };
         for (size_t i = 0; i < ELEMENTSOF(w->del); i++)
                 sqlite3_finalize(w->del[i]);
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
+        free(w);
 }
 
 static int writer_init(sqlite3 *db, Writer *w)
@@ -673,14 +677,13 @@ static int writer_init(sqlite3 *db, Writer *w)
         };
         int r;
 
-        *w = (Writer){ 0 };
         for (size_t i = 0; i < ELEMENTSOF(del); i++) {
-                r = errno_from_sqlite(sqlite3_prepare_v2(db, del[i], -1, &w->del[i], NULL));
+                r = db_prepare(db, del[i], &w->del[i]);
                 if (r < 0)
                         return r;
         }
         for (size_t i = 0; i < ELEMENTSOF(ins); i++) {
-                r = errno_from_sqlite(sqlite3_prepare_v2(db, ins[i].sql, -1, ins[i].st, NULL));
+                r = db_prepare(db, ins[i].sql, ins[i].st);
                 if (r < 0)
                         return r;
         }
@@ -828,53 +831,62 @@ static int write_item(Writer *w, const ItemState *it)
 
 static int write_back(FoldRun *f, bool delete_first)
 {
-        Writer w;
+        Writer *wp;
         int r;
 
-        r = writer_init(f->j->db, &w);
-        if (r < 0)
-                goto out;
+        /* Prepared once per journal and kept. */
+        if (!f->j->writer) {
+                wp = calloc(1, sizeof *wp);
+                if (!wp)
+                        return -ENOMEM;
+                r = writer_init(f->j->db, wp);
+                if (r < 0) {
+                        fold_writer_free(wp);
+                        return r;
+                }
+                f->j->writer = wp;
+        }
+        wp = f->j->writer;
         for (size_t i = 0; i < f->n_patrons; i++) {
                 if (delete_first) {
-                        r = delete_entity(&w, f->patrons[i]->key, true);
+                        r = delete_entity(wp, f->patrons[i]->key, true);
                         if (r < 0)
                                 goto out;
                 }
-                r = write_patron(&w, f->patrons[i]);
+                r = write_patron(wp, f->patrons[i]);
                 if (r < 0)
                         goto out;
         }
         for (size_t i = 0; i < f->n_items; i++) {
                 if (delete_first) {
-                        r = delete_entity(&w, f->items[i]->key, false);
+                        r = delete_entity(wp, f->items[i]->key, false);
                         if (r < 0)
                                 goto out;
                 }
-                r = write_item(&w, f->items[i]);
+                r = write_item(wp, f->items[i]);
                 if (r < 0)
                         goto out;
         }
         for (size_t i = 0; i < f->n_exc; i++) {
                 const Exc *x = &f->exc[i];
-                sqlite3_bind_text(w.exc, 1, x->entity, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(w.exc, 2, (int64_t)x->hlc);
-                sqlite3_bind_blob(w.exc, 3, x->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w.exc, 4, (int64_t)x->id.seq);
-                sqlite3_bind_int(w.exc, 5, x->code);
-                sqlite3_bind_text(w.exc, 6, x->detail, -1, SQLITE_STATIC);
+                sqlite3_bind_text(wp->exc, 1, x->entity, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(wp->exc, 2, (int64_t)x->hlc);
+                sqlite3_bind_blob(wp->exc, 3, x->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(wp->exc, 4, (int64_t)x->id.seq);
+                sqlite3_bind_int(wp->exc, 5, x->code);
+                sqlite3_bind_text(wp->exc, 6, x->detail, -1, SQLITE_STATIC);
                 if (x->loser)
-                        sqlite3_bind_blob(w.exc, 7, x->loser, (int)x->loser_len, SQLITE_STATIC);
+                        sqlite3_bind_blob(wp->exc, 7, x->loser, (int)x->loser_len, SQLITE_STATIC);
                 /* The same entry can raise the same exception twice (e.g. a
                  * payment id repeated within one patron): keep one row. */
-                r = db_step(w.exc);
-                sqlite3_reset(w.exc);
-                sqlite3_clear_bindings(w.exc);
+                r = db_step(wp->exc);
+                sqlite3_reset(wp->exc);
+                sqlite3_clear_bindings(wp->exc);
                 if (r < 0 && r != -EEXIST)
                         goto out;
         }
         r = 0;
 out:
-        writer_done(&w);
         return r;
 }
 
@@ -946,6 +958,24 @@ static int keyset_add_rows(KeySet *s, sqlite3_stmt *st, const char *prefix)
         return r < 0 ? r : 0;
 }
 
+/* Whether a patron entry can change how that patron's item entries fold:
+ * the item fold reads blocked, expiry, erased and the anonymisation cutoff. */
+static bool patron_entry_affects_items(const Entry *e)
+{
+        switch (e->kind) {
+        case ENTRY_PATRON_BLOCK:
+        case ENTRY_PATRON_UNBLOCK:
+        case ENTRY_PATRON_ERASE:
+        case ENTRY_LOAN_ANONYMISE:
+                return true;
+        case ENTRY_PATRON_REGISTER:
+        case ENTRY_PATRON_UPDATE:
+                return ENTRY_HAS(e, BODY_EXPIRY);
+        default:
+                return false;
+        }
+}
+
 int fold_apply(Journal *j, const int64_t *ids, size_t n)
 {
         _cleanup_stmt_ sqlite3_stmt *items_of = NULL, *patrons_of = NULL, *refs_of = NULL;
@@ -980,7 +1010,7 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                         r = -ENOENT;
                 if (r < 0)
                         goto out;
-                r = entry_decode(row.bytes, row.size, &e) < 0 ? -EUCLEAN : 0;
+                r = entry_decode_stored(row.bytes, row.size, &e) < 0 ? -EUCLEAN : 0;
                 sqlite3_reset(j->by_id);
                 if (r < 0)
                         goto out;
@@ -988,8 +1018,7 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                 r = keyset_add(&keys, key);
                 if (r < 0)
                         goto out;
-                if (entry_kind_is_patron_scoped(e.kind) && e.kind != ENTRY_FINE && e.kind != ENTRY_PAYMENT &&
-                    e.kind != ENTRY_VISIT) {
+                if (patron_entry_affects_items(&e)) {
                         r = keyset_add(&expand, e.patron);
                         if (r < 0)
                                 goto out;

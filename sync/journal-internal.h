@@ -3,8 +3,12 @@
 
 #include "sync/journal.h"
 
+typedef struct FoldWriter FoldWriter;
+void fold_writer_free(FoldWriter *w);
+
 struct Journal {
         sqlite3 *db;
+        FoldWriter *writer; /* fold.c's statements, prepared on first use */
         FoldParams params;
         sqlite3_stmt *insert, *entity, *link, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
 };

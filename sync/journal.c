@@ -73,6 +73,7 @@ Journal *journal_free(Journal *j)
                                  &j->quarantine, &j->hash_at, &j->range, &j->by_id };
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
+        fold_writer_free(j->writer);
         free(j);
         return NULL;
 }
