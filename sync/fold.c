@@ -60,8 +60,14 @@ typedef struct PaymentRec {
         EntryId entry;
 } PaymentRec;
 
+/* What every entity state starts with. */
+typedef struct EntityHead {
+        char key[ENTRY_ID_MAX + 3]; /* "p:<id>" or "i:<barcode>" */
+        bool write;                 /* written back at the end of the run */
+} EntityHead;
+
 typedef struct PatronState {
-        char key[ENTRY_ID_MAX + 3]; /* "p:<id>" */
+        EntityHead head;
         const char *id;
         bool seen, registered, blocked, erased, has_key;
         uint8_t key_id[ENTRY_KEY_ID_SIZE];
@@ -89,7 +95,7 @@ typedef struct Hold {
 } Hold;
 
 typedef struct ItemState {
-        char key[ENTRY_ID_MAX + 3]; /* "i:<barcode>" */
+        EntityHead head;
         const char *barcode;
         bool seen, added, withdrawn, last_end_checkin;
         char *title;
@@ -101,7 +107,7 @@ typedef struct ItemState {
 } ItemState;
 
 typedef struct Exc {
-        const char *entity; /* points at a state's key */
+        const EntityHead *owner; /* the entity it belongs to */
         uint64_t hlc;
         EntryId id;
         int code;
@@ -112,6 +118,7 @@ typedef struct Exc {
 
 typedef struct FoldRun {
         Journal *j;
+        bool write_all; /* a full rebuild: every entity is written */
         struct hsearch_data map;
         bool map_live;
         size_t capacity, n_entities;
@@ -193,9 +200,10 @@ static void *entity_get(FoldRun *f, const char *key)
                         return NULL;
                 }
                 *slot = p;
-                snprintf(p->key, sizeof p->key, "%s", key);
-                p->id = p->key + 2;
-                q.key = p->key;
+                snprintf(p->head.key, sizeof p->head.key, "%s", key);
+                p->head.write = f->write_all;
+                p->id = p->head.key + 2;
+                q.key = p->head.key;
                 q.data = p;
         } else {
                 ItemState *it = calloc(1, sizeof *it), **slot;
@@ -207,10 +215,11 @@ static void *entity_get(FoldRun *f, const char *key)
                         return NULL;
                 }
                 *slot = it;
-                snprintf(it->key, sizeof it->key, "%s", key);
-                it->barcode = it->key + 2;
+                snprintf(it->head.key, sizeof it->head.key, "%s", key);
+                it->barcode = it->head.key + 2;
                 it->open = -1;
-                q.key = it->key;
+                it->head.write = true; /* every item in a run may change */
+                q.key = it->head.key;
                 q.data = it;
         }
         if (!hsearch_r(q, ENTER, &found, &f->map))
@@ -246,7 +255,7 @@ static void id_format(const EntryId *id, char *buf, size_t size)
         snprintf(buf, size, "%s:%llu", hex, (unsigned long long)id->seq);
 }
 
-static int exc_add(FoldRun *f, const char *entity, const Entry *e, FoldException code, const char *detail,
+static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldException code, const char *detail,
                    const EntryId *ref, const uint8_t *loser, size_t loser_len)
 {
         Exc *x;
@@ -260,7 +269,7 @@ static int exc_add(FoldRun *f, const char *entity, const Entry *e, FoldException
                 f->cap_exc = cap;
         }
         x = &f->exc[f->n_exc];
-        *x = (Exc){ .entity = entity, .hlc = e->hlc, .code = code };
+        *x = (Exc){ .owner = owner, .hlc = e->hlc, .code = code };
         id_of(e, &x->id);
         if (ref) {
                 char idbuf[64];
@@ -296,7 +305,7 @@ static int patron_set_fields(FoldRun *f, PatronState *p, const Entry *e)
                 if (fs->ct && fs->hlc != ef->base) {
                         char what[32];
                         snprintf(what, sizeof what, "field=%u loser=", ef->id);
-                        r = exc_add(f, p->key, e, EXC_CONCURRENT_EDIT, what, &fs->id, fs->ct, fs->len);
+                        r = exc_add(f, &p->head, e, EXC_CONCURRENT_EDIT, what, &fs->id, fs->ct, fs->len);
                         if (r < 0)
                                 return r;
                 }
@@ -317,7 +326,7 @@ static int fold_patron_entry(FoldRun *f, PatronState *p, const Entry *e)
         int r;
 
         if (p->erased && e->kind != ENTRY_LOAN_ANONYMISE) {
-                r = exc_add(f, p->key, e, EXC_SUBJECT_ERASED, "", NULL, NULL, 0);
+                r = exc_add(f, &p->head, e, EXC_SUBJECT_ERASED, "", NULL, NULL, 0);
                 if (r < 0)
                         return r;
         }
@@ -358,7 +367,7 @@ static int fold_patron_entry(FoldRun *f, PatronState *p, const Entry *e)
                 PaymentRec *pay;
                 for (size_t i = 0; i < p->n_pays; i++)
                         if (strcmp(p->pays[i].id, e->payment_id) == 0)
-                                return exc_add(f, p->key, e, EXC_DUPLICATE_PAYMENT, "first=", &p->pays[i].entry,
+                                return exc_add(f, &p->head, e, EXC_DUPLICATE_PAYMENT, "first=", &p->pays[i].entry,
                                                NULL, 0);
                 pay = grow(&p->pays, &p->n_pays, sizeof *pay);
                 if (!pay)
@@ -414,7 +423,7 @@ static int fold_checkout(FoldRun *f, ItemState *it, PatronState *p, const Entry 
         int r;
 
         if (p->blocked || (p->expiry != 0 && p->expiry < hlc_ms(e->hlc))) {
-                r = exc_add(f, it->key, e, EXC_PATRON_BLOCKED_OVERRIDE, "", NULL, NULL, 0);
+                r = exc_add(f, &it->head, e, EXC_PATRON_BLOCKED_OVERRIDE, "", NULL, NULL, 0);
                 if (r < 0)
                         return r;
         }
@@ -430,14 +439,14 @@ static int fold_checkout(FoldRun *f, ItemState *it, PatronState *p, const Entry 
                 cur->end_kind = LOAN_END_IMPLICIT;
                 it->open = -1;
                 it->last_end_checkin = false;
-                r = exc_add(f, it->key, e, EXC_IMPLICIT_CHECKIN, "closed=", &cur->id, NULL, 0);
+                r = exc_add(f, &it->head, e, EXC_IMPLICIT_CHECKIN, "closed=", &cur->id, NULL, 0);
                 if (r < 0)
                         return r;
         }
         h = first_active_hold(it);
         if (h && h->patron != p) {
                 h->retargets++;
-                r = exc_add(f, it->key, e, EXC_HOLD_RETARGETED, "hold=", &h->id, NULL, 0);
+                r = exc_add(f, &it->head, e, EXC_HOLD_RETARGETED, "hold=", &h->id, NULL, 0);
                 if (r < 0)
                         return r;
         }
@@ -461,12 +470,12 @@ static int fold_item_entry(FoldRun *f, ItemState *it, PatronState *p, const Entr
         int r;
 
         if (!it->added && e->kind != ENTRY_ITEM_ADD) {
-                r = exc_add(f, it->key, e, EXC_ITEM_UNKNOWN, "", NULL, NULL, 0);
+                r = exc_add(f, &it->head, e, EXC_ITEM_UNKNOWN, "", NULL, NULL, 0);
                 if (r < 0)
                         return r;
         }
         if (p && p->erased) {
-                r = exc_add(f, it->key, e, EXC_SUBJECT_ERASED, "", NULL, NULL, 0);
+                r = exc_add(f, &it->head, e, EXC_SUBJECT_ERASED, "", NULL, NULL, 0);
                 if (r < 0)
                         return r;
         }
@@ -500,15 +509,15 @@ static int fold_item_entry(FoldRun *f, ItemState *it, PatronState *p, const Entr
                  * last loan; anything else is worth a look. */
                 if (it->last_end_checkin)
                         return 0;
-                return exc_add(f, it->key, e, EXC_CHECKIN_NOT_ON_LOAN, "", NULL, NULL, 0);
+                return exc_add(f, &it->head, e, EXC_CHECKIN_NOT_ON_LOAN, "", NULL, NULL, 0);
         case ENTRY_RENEW: {
                 Loan *cur = it->open >= 0 ? &it->loans[it->open] : NULL;
                 if (!cur || cur->patron != p)
-                        return exc_add(f, it->key, e, EXC_RENEW_AFTER_RETURN, "", NULL, NULL, 0);
+                        return exc_add(f, &it->head, e, EXC_RENEW_AFTER_RETURN, "", NULL, NULL, 0);
                 if (cur->renewals >= f->j->params.renew_limit)
-                        return exc_add(f, it->key, e, EXC_RENEW_BLOCKED, "limit", NULL, NULL, 0);
+                        return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "limit", NULL, NULL, 0);
                 if (other_patron_holds(it, p))
-                        return exc_add(f, it->key, e, EXC_RENEW_BLOCKED, "hold", NULL, NULL, 0);
+                        return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "hold", NULL, NULL, 0);
                 cur->due = e->due;
                 cur->renewals++;
                 return 0;
@@ -545,7 +554,7 @@ static int fold_entry(FoldRun *f, const Entry *e, bool refused)
                         return -ENOMEM;
                 p->seen = true;
                 if (refused)
-                        return exc_add(f, p->key, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
+                        return exc_add(f, &p->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
                 return fold_patron_entry(f, p, e);
         } else {
                 ItemState *it = item_get(f, e->item);
@@ -554,7 +563,7 @@ static int fold_entry(FoldRun *f, const Entry *e, bool refused)
                         return -ENOMEM;
                 it->seen = true;
                 if (refused)
-                        return exc_add(f, it->key, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
+                        return exc_add(f, &it->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
                 if (ENTRY_HAS(e, BODY_PATRON)) {
                         p = patron_get(f, e->patron);
                         if (!p)
@@ -798,9 +807,9 @@ static int write_item(Writer *w, const ItemState *it)
                  * patron's cutoff keeps no link to the patron. */
                 bool anon = l->end != 0 && l->end <= l->patron->anon_cutoff;
 
-                sqlite3_bind_blob(w->loan, 1, l->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w->loan, 2, (int64_t)l->id.seq);
-                sqlite3_bind_text(w->loan, 3, it->barcode, -1, SQLITE_STATIC);
+                sqlite3_bind_text(w->loan, 1, it->barcode, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(w->loan, 2, l->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(w->loan, 3, (int64_t)l->id.seq);
                 if (!anon)
                         sqlite3_bind_text(w->loan, 4, l->patron->id, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(w->loan, 5, (int64_t)l->start);
@@ -815,9 +824,9 @@ static int write_item(Writer *w, const ItemState *it)
         }
         for (size_t i = 0; i < it->n_holds; i++) {
                 const Hold *h = &it->holds[i];
-                sqlite3_bind_blob(w->hold, 1, h->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w->hold, 2, (int64_t)h->id.seq);
-                sqlite3_bind_text(w->hold, 3, it->barcode, -1, SQLITE_STATIC);
+                sqlite3_bind_text(w->hold, 1, it->barcode, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(w->hold, 2, h->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(w->hold, 3, (int64_t)h->id.seq);
                 sqlite3_bind_text(w->hold, 4, h->patron->id, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(w->hold, 5, (int64_t)h->placed);
                 sqlite3_bind_int(w->hold, 6, h->state);
@@ -848,8 +857,10 @@ static int write_back(FoldRun *f, bool delete_first)
         }
         wp = f->j->writer;
         for (size_t i = 0; i < f->n_patrons; i++) {
+                if (!f->patrons[i]->head.write)
+                        continue;
                 if (delete_first) {
-                        r = delete_entity(wp, f->patrons[i]->key, true);
+                        r = delete_entity(wp, f->patrons[i]->head.key, true);
                         if (r < 0)
                                 goto out;
                 }
@@ -859,7 +870,7 @@ static int write_back(FoldRun *f, bool delete_first)
         }
         for (size_t i = 0; i < f->n_items; i++) {
                 if (delete_first) {
-                        r = delete_entity(wp, f->items[i]->key, false);
+                        r = delete_entity(wp, f->items[i]->head.key, false);
                         if (r < 0)
                                 goto out;
                 }
@@ -869,7 +880,9 @@ static int write_back(FoldRun *f, bool delete_first)
         }
         for (size_t i = 0; i < f->n_exc; i++) {
                 const Exc *x = &f->exc[i];
-                sqlite3_bind_text(wp->exc, 1, x->entity, -1, SQLITE_STATIC);
+                if (!x->owner->write)
+                        continue;
+                sqlite3_bind_text(wp->exc, 1, x->owner->key, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(wp->exc, 2, (int64_t)x->hlc);
                 sqlite3_bind_blob(wp->exc, 3, x->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
                 sqlite3_bind_int64(wp->exc, 4, (int64_t)x->id.seq);
@@ -979,7 +992,7 @@ static bool patron_entry_affects_items(const Entry *e)
 int fold_apply(Journal *j, const int64_t *ids, size_t n)
 {
         _cleanup_stmt_ sqlite3_stmt *items_of = NULL, *patrons_of = NULL, *refs_of = NULL;
-        KeySet keys = { 0 }, expand = { 0 };
+        KeySet keys = { 0 }, expand = { 0 }, direct_patrons = { 0 };
         RefList refs = { 0 };
         FoldRun f = { 0 };
         size_t n_direct;
@@ -1018,6 +1031,11 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                 r = keyset_add(&keys, key);
                 if (r < 0)
                         goto out;
+                if (key[0] == 'p') {
+                        r = keyset_add(&direct_patrons, key);
+                        if (r < 0)
+                                goto out;
+                }
                 if (patron_entry_affects_items(&e)) {
                         r = keyset_add(&expand, e.patron);
                         if (r < 0)
@@ -1025,6 +1043,7 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                 }
         }
         keyset_unique(&expand);
+        keyset_unique(&direct_patrons);
         for (size_t i = 0; i < expand.n; i++) {
                 sqlite3_bind_text(items_of, 1, expand.v[i], -1, SQLITE_STATIC);
                 r = keyset_add_rows(&keys, items_of, "i:");
@@ -1055,11 +1074,18 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         r = fold_run_init(&f, j, keys.n + 2 * refs.n);
         if (r < 0)
                 goto out;
-        for (size_t i = 0; i < keys.n; i++)
-                if (!entity_get(&f, keys.v[i])) {
+        for (size_t i = 0; i < keys.n; i++) {
+                EntityHead *h = entity_get(&f, keys.v[i]);
+                if (!h) {
                         r = -ENOMEM;
                         goto out;
                 }
+                /* A patron with no new entry of its own is folded only as
+                 * an input of its items: its state cannot have changed. */
+                if (h->key[0] == 'p')
+                        h->write = bsearch(&keys.v[i], direct_patrons.v, direct_patrons.n, sizeof(char *),
+                                           str_cmp) != NULL;
+        }
         r = fold_refs(&f, &refs);
         if (r < 0)
                 goto out;
@@ -1068,6 +1094,7 @@ out:
         fold_run_done(&f);
         keyset_done(&keys);
         keyset_done(&expand);
+        keyset_done(&direct_patrons);
         free(refs.v);
         return r;
 }
@@ -1097,6 +1124,7 @@ int64_t fold_rebuild(Journal *j)
         r = fold_run_init(&f, j, 2 * refs.n);
         if (r < 0)
                 goto out;
+        f.write_all = true;
         r = fold_refs(&f, &refs);
         if (r < 0)
                 goto out;
@@ -1120,8 +1148,8 @@ int fold_digest(Journal *j, uint8_t ret[32])
                 "SELECT * FROM account ORDER BY patron;",
                 "SELECT * FROM payment ORDER BY patron, payment_id;",
                 "SELECT * FROM item ORDER BY barcode;",
-                "SELECT * FROM loan ORDER BY origin, seq;",
-                "SELECT * FROM hold ORDER BY origin, seq;",
+                "SELECT * FROM loan ORDER BY item, origin, seq;",
+                "SELECT * FROM hold ORDER BY item, origin, seq;",
                 "SELECT * FROM exception ORDER BY entity, hlc, origin, seq, code, detail;",
         };
         crypto_generichash_state h;

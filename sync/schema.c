@@ -44,15 +44,16 @@ static const DbMigration migrations[] = {
           "  origin BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (patron, payment_id)) WITHOUT ROWID;"
           "CREATE TABLE item (barcode TEXT PRIMARY KEY, title TEXT, stub INTEGER NOT NULL,"
           "  withdrawn INTEGER NOT NULL, on_loan INTEGER NOT NULL) WITHOUT ROWID;"
-          "CREATE TABLE loan (origin BLOB NOT NULL, seq INTEGER NOT NULL, item TEXT NOT NULL, patron TEXT,"
+          /* Loans and holds are clustered by item: the fold rewrites an
+           * item's rows together, so they share pages. A loan or hold is
+           * named by the entry that opened it (origin, seq). */
+          "CREATE TABLE loan (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT,"
           "  start_hlc INTEGER NOT NULL, due INTEGER NOT NULL, end_hlc INTEGER, end_kind INTEGER,"
-          "  renewals INTEGER NOT NULL, anonymised INTEGER NOT NULL, PRIMARY KEY (origin, seq)) WITHOUT ROWID;"
-          "CREATE INDEX loan_by_item ON loan (item);"
+          "  renewals INTEGER NOT NULL, anonymised INTEGER NOT NULL, PRIMARY KEY (item, origin, seq)) WITHOUT ROWID;"
           "CREATE INDEX loan_by_patron ON loan (patron);"
-          "CREATE TABLE hold (origin BLOB NOT NULL, seq INTEGER NOT NULL, item TEXT NOT NULL, patron TEXT NOT NULL,"
+          "CREATE TABLE hold (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT NOT NULL,"
           "  placed_hlc INTEGER NOT NULL, state INTEGER NOT NULL, retargets INTEGER NOT NULL,"
-          "  PRIMARY KEY (origin, seq)) WITHOUT ROWID;"
-          "CREATE INDEX hold_by_item ON hold (item);"
+          "  PRIMARY KEY (item, origin, seq)) WITHOUT ROWID;"
           /* The deterministic exception list. detail names opaque ids only;
            * loser_ct keeps a losing concurrent edit (still ciphertext). */
           "CREATE TABLE exception (entity TEXT NOT NULL, hlc INTEGER NOT NULL, origin BLOB NOT NULL,"
