@@ -5,6 +5,9 @@
 #include <sodium.h>
 
 #include "lib/db.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #include "lib/secmem.h"
 #include "sync/fold.h"
 #include "sync/journal-internal.h"
@@ -93,7 +96,8 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
         /* The fold and the exchange touch index pages all over the file: a
          * larger page cache and memory-mapped reads keep that off the
          * syscall path. Tuning only; durability is lib/db.c's (WAL, FULL). */
-        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;");
+        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
+                        "PRAGMA wal_autocheckpoint=" STRINGIFY(JOURNAL_WAL_AUTOCHECKPOINT) ";");
         if (r < 0)
                 return r;
         j = calloc(1, sizeof *j);
@@ -130,6 +134,12 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
         }
         *ret = TAKE_PTR(j);
         return 0;
+}
+
+int journal_checkpoint(Journal *j)
+{
+        assert_return(j, -EINVAL);
+        return db_exec(j->db, "PRAGMA wal_checkpoint(PASSIVE);");
 }
 
 sqlite3 *journal_db(Journal *j)

@@ -66,6 +66,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Journal *, journal_free);
 
 sqlite3 *journal_db(Journal *j);
 
+/* Commits fsync the WAL (durable); copying the WAL back into the database
+ * is a checkpoint. SQLite runs one inside a commit once the WAL exceeds
+ * JOURNAL_WAL_AUTOCHECKPOINT pages; a service calls journal_checkpoint()
+ * when idle (after an exchange session) so that acknowledgements do not
+ * wait for it. Returns 0 or -errno (-EBUSY if readers held it back). */
+#define JOURNAL_WAL_AUTOCHECKPOINT 16384
+int journal_checkpoint(Journal *j);
+
 typedef enum JournalAppendFlags {
         JOURNAL_APPEND_FOLD = 1 << 0, /* also fold the new entries */
 } JournalAppendFlags;

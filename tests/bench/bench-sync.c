@@ -145,20 +145,23 @@ static int trust_lookup(void *userdata, const uint8_t origin[ENTRY_ORIGIN_SIZE],
         return -ENOENT;
 }
 
-static void bench_append(void)
+static void bench_append(unsigned batch)
 {
         sqlite3 *db;
-        Journal *j = open_store("append.db", &db);
+        char name[64];
+        Journal *j;
         JournalSigner *s = signer(1);
         Hlc clock;
         const uint64_t n = 200000;
         double t;
 
+        snprintf(name, sizeof name, "append-%u.db", batch);
+        j = open_store(name, &db);
         hlc_init(&clock, 0);
-        t = fill(j, s, &clock, n, 40000, 10000, 1000, T0);
-        printf("{\"bench\":\"sync.append\",\"value\":%.0f,\"unit\":\"entries/s\",\"entries\":%llu,\"batch\":1000,"
-               "\"goal\":100000}\n",
-               (double)n / t, (unsigned long long)n);
+        t = fill(j, s, &clock, n, 40000, 10000, batch, T0);
+        printf("{\"bench\":\"sync.append%s\",\"value\":%.0f,\"unit\":\"entries/s\",\"entries\":%llu,"
+               "\"batch\":%u,\"goal\":100000}\n",
+               batch == 1000 ? "" : "_large_batch", (double)n / t, (unsigned long long)n, batch);
         journal_signer_free(s);
         close_store(j, db);
 }
@@ -218,9 +221,9 @@ static void bench_fold_and_exchange(void)
 
 /* A late batch: 1k entries made earlier than everything on another desk:
  * 900 checkouts of existing items and 100 blocks of existing patrons. */
-static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_items, unsigned n_patrons)
+static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_items, unsigned n_patrons, unsigned rep)
 {
-        JournalSigner *late = signer(9), *known[3] = { store_signer, late, NULL };
+        JournalSigner *late = signer((uint8_t)(9 + rep)), *known[3] = { store_signer, late, NULL };
         SyncTrust trust = { .device_lookup = trust_lookup, .userdata = known };
         ExchangeResult *res = calloc(1000, sizeof *res);
         sqlite3 *sdb;
@@ -240,20 +243,22 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_ite
                 strcpy(e[i].actor, "staff9");
                 if (i % 10 == 9) {
                         e[i].kind = ENTRY_PATRON_BLOCK;
-                        set_id(&e[i], BODY_PATRON, "P", i / 10);
+                        set_id(&e[i], BODY_PATRON, "P", i / 10 + 200 * rep);
                 } else {
                         e[i].kind = ENTRY_CHECKOUT;
-                        set_id(&e[i], BODY_ITEM, "I", i);
-                        set_id(&e[i], BODY_PATRON, "P", 100 + i / 10);
+                        set_id(&e[i], BODY_ITEM, "I", i + 1000 * rep);
+                        set_id(&e[i], BODY_PATRON, "P", 100 + i / 10 + 200 * rep);
                         entry_set_uint(&e[i], BODY_DUE, T0 + 20 * DAY);
                 }
         }
         hlc_init(&clock, 0);
         hlc_init(&rclock, 0);
-        if (journal_append(scratch, late, &clock, T0 - DAY, e, 1000, 0) < 0)
+        if (journal_append(scratch, late, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
                 die("late append", -EIO);
         if ((r = exchange_batch_build(scratch, &vv, 1000, 0, &b)) < 0 || b.n != 1000)
                 die("late batch", r < 0 ? r : -EIO);
+        /* As a service does between sessions. */
+        (void)journal_checkpoint(j);
         t = now_s();
         r = exchange_apply(j, &trust, &rclock, T0 + DAY, &b, res);
         t = now_s() - t;
@@ -266,6 +271,20 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_ite
         sqlite3_close(sdb);
         journal_signer_free(late);
         return t;
+}
+
+/* The median of three late batches, each on fresh entities. */
+static double late_median(Journal *j, JournalSigner *s, unsigned n_items, unsigned n_patrons)
+{
+        double t[3], x;
+
+        for (unsigned r = 0; r < 3; r++)
+                t[r] = late_batch(j, s, n_items, n_patrons, r);
+        for (unsigned a = 0; a < 3; a++)
+                for (unsigned b = a + 1; b < 3; b++)
+                        if (t[b] < t[a])
+                                x = t[a], t[a] = t[b], t[b] = x;
+        return t[1];
 }
 
 static void bench_late_batch(void)
@@ -285,7 +304,7 @@ static void bench_late_batch(void)
         fill(j, s, &clock, small, (unsigned)(small / 5), (unsigned)(small / 20), 10000, T0);
         if (fold_rebuild(j) < 0)
                 die("fold small", -EIO);
-        t_small = late_batch(j, s, (unsigned)(small / 5), (unsigned)(small / 20));
+        t_small = late_median(j, s, (unsigned)(small / 5), (unsigned)(small / 20));
         close_store(j, db);
 
         hlc_init(&clock, 0);
@@ -295,7 +314,7 @@ static void bench_late_batch(void)
         if (fold_rebuild(j) < 0)
                 die("fold large", -EIO);
         t_fold = now_s() - t_fold;
-        t_large = late_batch(j, s, (unsigned)(large / 5), (unsigned)(large / 20));
+        t_large = late_median(j, s, (unsigned)(large / 5), (unsigned)(large / 20));
         close_store(j, db);
 
         printf("{\"bench\":\"sync.late_batch\",\"value\":%.1f,\"unit\":\"ms\",\"store_entries\":%llu,"
@@ -318,7 +337,8 @@ int main(void)
         snprintf(tmpdir, sizeof tmpdir, "%s/carrel-bench-sync-XXXXXX", base && *base ? base : "/tmp");
         if (!mkdtemp(tmpdir) || sodium_init() < 0)
                 return 1;
-        bench_append();
+        bench_append(1000);
+        bench_append(10000);
         bench_fold_and_exchange();
         bench_late_batch();
         nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
