@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 typedef enum CborType {
-        CBOR_T_NONE,  /* end of input or malformed */
+        CBOR_T_NONE, /* end of input or malformed */
         CBOR_T_UINT,
         CBOR_T_BSTR,
         CBOR_T_TSTR,
         CBOR_T_ARRAY, /* definite length only; u is the count */
-        CBOR_T_MAP,   /* definite length only; u is the pair count */
+        CBOR_T_MAP, /* definite length only; u is the pair count */
         CBOR_T_NULL,
         CBOR_T_OTHER, /* anything else: refused by every Carrel schema */
 } CborType;

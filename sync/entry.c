@@ -34,7 +34,8 @@ static const struct {
         [ENTRY_RENEW] = { "renew", M(BODY_ITEM) | M(BODY_PATRON) | M(BODY_DUE),
                           M(BODY_ITEM) | M(BODY_PATRON) | M(BODY_DUE) },
         [ENTRY_HOLD_PLACE] = { "hold-place", M(BODY_ITEM) | M(BODY_PATRON), M(BODY_ITEM) | M(BODY_PATRON) },
-        [ENTRY_HOLD_CANCEL] = { "hold-cancel", M(BODY_ITEM) | M(BODY_PATRON), M(BODY_ITEM) | M(BODY_PATRON) },
+        [ENTRY_HOLD_CANCEL] = { "hold-cancel", M(BODY_ITEM) | M(BODY_PATRON),
+                                M(BODY_ITEM) | M(BODY_PATRON) },
         [ENTRY_FINE] = { "fine", M(BODY_PATRON) | M(BODY_AMOUNT), M(BODY_PATRON) | M(BODY_AMOUNT) },
         [ENTRY_PAYMENT] = { "payment", M(BODY_PATRON) | M(BODY_AMOUNT) | M(BODY_PAYMENT_ID),
                             M(BODY_PATRON) | M(BODY_AMOUNT) | M(BODY_PAYMENT_ID) },
@@ -168,7 +169,8 @@ static int entry_validate(const Entry *e)
                 return -EBADMSG;
         if (ENTRY_HAS(e, BODY_ITEM) && !id_valid(e->item, strnlen(e->item, ENTRY_ID_MAX + 1)))
                 return -EBADMSG;
-        if (ENTRY_HAS(e, BODY_PAYMENT_ID) && !id_valid(e->payment_id, strnlen(e->payment_id, ENTRY_ID_MAX + 1)))
+        if (ENTRY_HAS(e, BODY_PAYMENT_ID) &&
+            !id_valid(e->payment_id, strnlen(e->payment_id, ENTRY_ID_MAX + 1)))
                 return -EBADMSG;
         if (ENTRY_HAS(e, BODY_TITLE) && !title_valid(e->title, strnlen(e->title, ENTRY_TITLE_MAX + 1)))
                 return -EBADMSG;
@@ -178,7 +180,8 @@ static int entry_validate(const Entry *e)
                         return -EBADMSG;
                 for (size_t i = 0; i < e->n_fields; i++) {
                         const EntryField *f = &e->fields[i];
-                        if (f->id == 0 || f->id >= _PATRON_FIELD_MAX || (i > 0 && f->id <= e->fields[i - 1].id))
+                        if (f->id == 0 || f->id >= _PATRON_FIELD_MAX ||
+                            (i > 0 && f->id <= e->fields[i - 1].id))
                                 return -EBADMSG;
                         if (!f->ct || f->ct_len < 40 || f->ct_len > ENTRY_CT_MAX || f->base > INT64_MAX)
                                 return -EBADMSG;
@@ -285,7 +288,8 @@ int entry_encode(const Entry *e, uint8_t *buf, size_t size)
                         for (size_t i = 0; i < e->n_fields; i++) {
                                 w_uint(&w, e->fields[i].id);
                                 w_head(&w, cbor_encode_array_start, 2);
-                                w_bytes(&w, cbor_encode_bytestring_start, e->fields[i].ct, e->fields[i].ct_len);
+                                w_bytes(&w, cbor_encode_bytestring_start, e->fields[i].ct,
+                                        e->fields[i].ct_len);
                                 w_uint(&w, e->fields[i].base);
                         }
                         break;
@@ -369,8 +373,8 @@ static int decode(const uint8_t *data, size_t size, bool canonical, Entry *ret)
                 return -EBADMSG;
         if (v != ENTRY_VERSION)
                 return -EPROTONOSUPPORT;
-        if (!next_fixed(&c, e->origin, ENTRY_ORIGIN_SIZE) || !next_uint(&c, &e->seq) || !next_uint(&c, &e->hlc) ||
-            !next_text(&c, e->actor, ENTRY_ID_MAX) || !next_uint(&c, &v))
+        if (!next_fixed(&c, e->origin, ENTRY_ORIGIN_SIZE) || !next_uint(&c, &e->seq) ||
+            !next_uint(&c, &e->hlc) || !next_text(&c, e->actor, ENTRY_ID_MAX) || !next_uint(&c, &v))
                 return -EBADMSG;
         if (v == 0 || v >= _ENTRY_KIND_MAX)
                 return -EOPNOTSUPP;

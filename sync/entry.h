@@ -29,9 +29,9 @@
 #define ENTRY_SIG_SIZE 64
 #define ENTRY_KEY_ID_SIZE 16
 #define ENTRY_MAX_SIZE 8192
-#define ENTRY_ID_MAX 64      /* actor, patron id, barcode, payment id */
-#define ENTRY_TITLE_MAX 256  /* item title (not personal) */
-#define ENTRY_CT_MAX 1024    /* one encrypted personal field */
+#define ENTRY_ID_MAX 64 /* actor, patron id, barcode, payment id */
+#define ENTRY_TITLE_MAX 256 /* item title (not personal) */
+#define ENTRY_CT_MAX 1024 /* one encrypted personal field */
 #define ENTRY_MAX_FIELDS 8
 
 typedef enum EntryKind {
@@ -81,8 +81,8 @@ enum {
 };
 
 typedef struct EntryField {
-        uint8_t id;      /* PatronField */
-        uint64_t base;   /* HLC of the field version the writer saw, 0 if none */
+        uint8_t id; /* PatronField */
+        uint64_t base; /* HLC of the field version the writer saw, 0 if none */
         const uint8_t *ct; /* nonce || ciphertext || tag; borrowed */
         size_t ct_len;
 } EntryField;
@@ -102,7 +102,7 @@ typedef struct Entry {
         char payment_id[ENTRY_ID_MAX + 1];
         char title[ENTRY_TITLE_MAX + 1];
         uint8_t key_id[ENTRY_KEY_ID_SIZE];
-        uint64_t due;    /* ms since the epoch */
+        uint64_t due; /* ms since the epoch */
         uint64_t expiry; /* ms since the epoch */
         uint64_t amount; /* cents */
         uint64_t cutoff; /* HLC */

@@ -38,7 +38,8 @@ int version_vector_get(Journal *j, VersionVector *ret)
         int r;
 
         assert_return(j && ret, -EINVAL);
-        r = errno_from_sqlite(sqlite3_prepare_v2(j->db, "SELECT origin, seq FROM vv ORDER BY origin;", -1, &st, NULL));
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(j->db, "SELECT origin, seq FROM vv ORDER BY origin;", -1, &st, NULL));
         if (r < 0)
                 return r;
         while ((r = db_step(st)) == 1) {
@@ -199,12 +200,12 @@ int exchange_batch_encode(const Batch *b, uint8_t **ret, size_t *ret_size)
         if (!buf)
                 return -ENOMEM;
 
-#define PUT(expr)                                                                                       \
-        do {                                                                                            \
-                n = (expr);                                                                             \
-                if (n == 0)                                                                             \
-                        goto overflow;                                                                  \
-                len += n;                                                                               \
+#define PUT(expr)                      \
+        do {                           \
+                n = (expr);            \
+                if (n == 0)            \
+                        goto overflow; \
+                len += n;              \
         } while (0)
         PUT(cbor_encode_array_start(2, buf + len, cap - len));
         PUT(cbor_encode_uint(BATCH_VERSION, buf + len, cap - len));
@@ -317,8 +318,8 @@ static int quarantine(Apply *a, const Item *it, const BatchEntry *be, Quarantine
                       ExchangeResult *res)
 {
         result_set(res, it->decoded == 0 ? &it->e : NULL, OUTCOME_QUARANTINED, reason);
-        return journal_quarantine(a->j, it->decoded == 0 ? it->e.origin : NULL, it->e.seq, it->e.hlc, it->hash,
-                                  reason, be->bytes, be->size);
+        return journal_quarantine(a->j, it->decoded == 0 ? it->e.origin : NULL, it->e.seq, it->e.hlc,
+                                  it->hash, reason, be->bytes, be->size);
 }
 
 static int ids_push(Apply *a, int64_t id)
@@ -357,7 +358,8 @@ static int store(Apply *a, const Entry *e, const uint8_t *bytes, size_t size, co
         if (r < 0)
                 return r;
         if (refused) {
-                r = journal_quarantine(a->j, e->origin, e->seq, e->hlc, hash, QUARANTINE_UNAUTHORIZED, NULL, 0);
+                r = journal_quarantine(a->j, e->origin, e->seq, e->hlc, hash, QUARANTINE_UNAUTHORIZED, NULL,
+                                       0);
                 if (r < 0)
                         return r;
         }
@@ -383,14 +385,16 @@ static int drain_pending(Apply *a, const uint8_t *origin, uint64_t *tip_seq, uin
                         break;
                 bytes = sqlite3_column_blob(a->pend_get, 0);
                 size = (size_t)sqlite3_column_bytes(a->pend_get, 0);
-                sig = sqlite3_column_type(a->pend_get, 1) == SQLITE_NULL ? NULL : sqlite3_column_blob(a->pend_get, 1);
+                sig = sqlite3_column_type(a->pend_get, 1) == SQLITE_NULL
+                              ? NULL
+                              : sqlite3_column_blob(a->pend_get, 1);
                 if (sig && sqlite3_column_bytes(a->pend_get, 1) != ENTRY_SIG_SIZE)
                         sig = NULL;
                 entry_hash(bytes, size, hash);
                 if (entry_decode(bytes, size, &e) < 0 || memcmp(e.prev, tip_hash, ENTRY_HASH_SIZE) != 0) {
                         /* Authenticated, but of another chain than ours. */
-                        r = journal_quarantine(a->j, origin, *tip_seq + 1, 0, hash, QUARANTINE_BROKEN_CHAIN, bytes,
-                                               size);
+                        r = journal_quarantine(a->j, origin, *tip_seq + 1, 0, hash, QUARANTINE_BROKEN_CHAIN,
+                                               bytes, size);
                         sqlite3_reset(a->pend_get);
                         if (r < 0)
                                 return r;
@@ -429,7 +433,8 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
         r = a->trust->device_lookup(a->trust->userdata, origin, pk, &revoked);
         if (r == -ENOENT) {
                 for (size_t k = 0; k < m; k++) {
-                        r = quarantine(a, &items[pos[k]], &b->e[pos[k]], QUARANTINE_UNKNOWN_DEVICE, &results[pos[k]]);
+                        r = quarantine(a, &items[pos[k]], &b->e[pos[k]], QUARANTINE_UNKNOWN_DEVICE,
+                                       &results[pos[k]]);
                         if (r < 0)
                                 return r;
                 }
@@ -563,10 +568,13 @@ int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_
                 entry_hash(b->e[i].bytes, b->e[i].size, items[i].hash);
         }
 
-        r = db_prepare(j->db, "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);",
-                       &a.pend_put);
+        r = db_prepare(
+                j->db,
+                "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);",
+                &a.pend_put);
         if (r >= 0)
-                r = db_prepare(j->db, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;", &a.pend_get);
+                r = db_prepare(j->db, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;",
+                               &a.pend_get);
         if (r >= 0)
                 r = db_prepare(j->db, "DELETE FROM pending WHERE origin = ? AND seq < ?;", &a.pend_del);
         if (r < 0)

@@ -63,7 +63,7 @@ typedef struct PaymentRec {
 /* What every entity state starts with. */
 typedef struct EntityHead {
         char key[ENTRY_ID_MAX + 3]; /* "p:<id>" or "i:<barcode>" */
-        bool write;                 /* written back at the end of the run */
+        bool write; /* written back at the end of the run */
 } EntityHead;
 
 typedef struct PatronState {
@@ -255,8 +255,8 @@ static void id_format(const EntryId *id, char *buf, size_t size)
         snprintf(buf, size, "%s:%llu", hex, (unsigned long long)id->seq);
 }
 
-static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldException code, const char *detail,
-                   const EntryId *ref, const uint8_t *loser, size_t loser_len)
+static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldException code,
+                   const char *detail, const EntryId *ref, const uint8_t *loser, size_t loser_len)
 {
         Exc *x;
 
@@ -367,8 +367,8 @@ static int fold_patron_entry(FoldRun *f, PatronState *p, const Entry *e)
                 PaymentRec *pay;
                 for (size_t i = 0; i < p->n_pays; i++)
                         if (strcmp(p->pays[i].id, e->payment_id) == 0)
-                                return exc_add(f, &p->head, e, EXC_DUPLICATE_PAYMENT, "first=", &p->pays[i].entry,
-                                               NULL, 0);
+                                return exc_add(f, &p->head, e, EXC_DUPLICATE_PAYMENT,
+                                               "first=", &p->pays[i].entry, NULL, 0);
                 pay = grow(&p->pays, &p->n_pays, sizeof *pay);
                 if (!pay)
                         return -ENOMEM;
@@ -653,8 +653,8 @@ void fold_writer_free(FoldWriter *w)
 {
         if (!w)
                 return;
-        sqlite3_stmt **all[] = { &w->patron, &w->field, &w->account, &w->payment, &w->item,
-                                 &w->loan, &w->hold, &w->exc };
+        sqlite3_stmt **all[] = { &w->patron, &w->field, &w->account, &w->payment,
+                                 &w->item,   &w->loan,  &w->hold,    &w->exc };
         for (size_t i = 0; i < ELEMENTSOF(w->del); i++)
                 sqlite3_finalize(w->del[i]);
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
@@ -665,10 +665,14 @@ void fold_writer_free(FoldWriter *w)
 static int writer_init(sqlite3 *db, Writer *w)
 {
         static const char *const del[] = {
-                "DELETE FROM patron WHERE id = ?;",  "DELETE FROM patron_field WHERE patron = ?;",
-                "DELETE FROM account WHERE patron = ?;", "DELETE FROM payment WHERE patron = ?;",
-                "DELETE FROM item WHERE barcode = ?;", "DELETE FROM loan WHERE item = ?;",
-                "DELETE FROM hold WHERE item = ?;",   "DELETE FROM exception WHERE entity = ?;",
+                "DELETE FROM patron WHERE id = ?;",
+                "DELETE FROM patron_field WHERE patron = ?;",
+                "DELETE FROM account WHERE patron = ?;",
+                "DELETE FROM payment WHERE patron = ?;",
+                "DELETE FROM item WHERE barcode = ?;",
+                "DELETE FROM loan WHERE item = ?;",
+                "DELETE FROM hold WHERE item = ?;",
+                "DELETE FROM exception WHERE entity = ?;",
                 "SELECT 1;",
         };
         struct {
@@ -1115,7 +1119,8 @@ int64_t fold_rebuild(Journal *j)
                            "DELETE FROM exception;");
         if (r < 0)
                 goto out;
-        r = errno_from_sqlite(sqlite3_prepare_v2(j->db, "SELECT hlc, origin, seq, id FROM journal;", -1, &st, NULL));
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(j->db, "SELECT hlc, origin, seq, id FROM journal;", -1, &st, NULL));
         if (r < 0)
                 goto out;
         r = refs_add_rows(st, &refs);
@@ -1175,8 +1180,9 @@ int fold_digest(Journal *j, uint8_t ret[32])
                                         int64_t v = sqlite3_column_int64(st, c);
                                         crypto_generichash_update(&h, (const uint8_t *)&v, sizeof v);
                                 } else if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
-                                        const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(st, c)
-                                                                            : sqlite3_column_blob(st, c);
+                                        const void *p = type == SQLITE_TEXT
+                                                                ? (const void *)sqlite3_column_text(st, c)
+                                                                : sqlite3_column_blob(st, c);
                                         len = (uint64_t)sqlite3_column_bytes(st, c);
                                         crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
                                         if (len)

@@ -17,7 +17,7 @@
 #define HLC_DEFAULT_MAX_SKEW_MS (5 * 60 * 1000)
 
 typedef struct Hlc {
-        uint64_t last;        /* the last timestamp issued or merged */
+        uint64_t last; /* the last timestamp issued or merged */
         uint64_t max_skew_ms; /* forward skew accepted on receive */
 } Hlc;
 

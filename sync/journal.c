@@ -72,7 +72,7 @@ Journal *journal_free(Journal *j)
 {
         if (!j)
                 return NULL;
-        sqlite3_stmt **all[] = { &j->insert, &j->entity, &j->link, &j->tip_get, &j->tip_set,
+        sqlite3_stmt **all[] = { &j->insert,     &j->entity,  &j->link,  &j->tip_get, &j->tip_set,
                                  &j->quarantine, &j->hash_at, &j->range, &j->by_id };
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
@@ -115,17 +115,20 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
         } stmts[] = {
                 { &j->insert, "INSERT INTO journal (origin, seq, hlc, kind, hash, bytes, sig, refused) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?);" },
-                { &j->entity, "INSERT INTO entity_entry (entity, hlc, origin, seq, jid) VALUES (?, ?, ?, ?, ?);" },
+                { &j->entity,
+                  "INSERT INTO entity_entry (entity, hlc, origin, seq, jid) VALUES (?, ?, ?, ?, ?);" },
                 { &j->link, "INSERT OR IGNORE INTO patron_item (patron, item) VALUES (?, ?);" },
                 { &j->tip_get, "SELECT seq, hash FROM vv WHERE origin = ?;" },
-                { &j->tip_set, "INSERT INTO vv (origin, seq, hash) VALUES (?, ?, ?) "
-                               "ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;" },
+                { &j->tip_set,
+                  "INSERT INTO vv (origin, seq, hash) VALUES (?, ?, ?) "
+                  "ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;" },
                 { &j->quarantine, "INSERT INTO quarantine (origin, seq, hlc, hash, reason, bytes) "
                                   "VALUES (?, ?, ?, ?, ?, ?);" },
                 { &j->hash_at, "SELECT hash FROM journal WHERE origin = ? AND seq = ?;" },
                 { &j->range, "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
                              "WHERE origin = ? AND seq >= ? ORDER BY seq;" },
-                { &j->by_id, "SELECT origin, seq, hlc, hash, bytes, sig, refused FROM journal WHERE id = ?;" },
+                { &j->by_id,
+                  "SELECT origin, seq, hlc, hash, bytes, sig, refused FROM journal WHERE id = ?;" },
         };
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
                 r = db_prepare(db, stmts[i].sql, stmts[i].st);
@@ -297,10 +300,11 @@ int journal_read_range(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint
         int r, n = 0;
 
         assert_return(j && origin && cb, -EINVAL);
-        r = errno_from_sqlite(sqlite3_prepare_v2(j->db,
-                                                 "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
-                                                 "WHERE origin = ? AND seq >= ? ORDER BY seq;",
-                                                 -1, &st, NULL));
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(j->db,
+                                   "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
+                                   "WHERE origin = ? AND seq >= ? ORDER BY seq;",
+                                   -1, &st, NULL));
         if (r < 0)
                 return r;
         sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
@@ -436,7 +440,8 @@ int64_t journal_verify_chain(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE]
 
         assert_return(j && origin && pk, -EINVAL);
         r = errno_from_sqlite(sqlite3_prepare_v2(
-                j->db, "SELECT seq, hash, bytes, sig FROM journal WHERE origin = ? ORDER BY seq;", -1, &st, NULL));
+                j->db, "SELECT seq, hash, bytes, sig FROM journal WHERE origin = ? ORDER BY seq;", -1, &st,
+                NULL));
         if (r < 0)
                 return r;
         sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);

@@ -24,15 +24,15 @@
 /* Why an entry was refused. Stored in the quarantine table. */
 typedef enum QuarantineReason {
         QUARANTINE_NONE = 0,
-        QUARANTINE_MALFORMED,       /* decoder refused it */
-        QUARANTINE_BAD_SIGNATURE,   /* its signature does not verify */
-        QUARANTINE_UNSIGNED,        /* no valid signature covers it */
-        QUARANTINE_BROKEN_CHAIN,    /* prev or seq does not continue the chain */
-        QUARANTINE_FORK,            /* a different entry for a seq we hold */
-        QUARANTINE_UNKNOWN_DEVICE,  /* origin not in the device registry */
-        QUARANTINE_REVOKED_DEVICE,  /* origin revoked at or before its HLC */
-        QUARANTINE_UNAUTHORIZED,    /* actor lacked the right at event time */
-        QUARANTINE_CLOCK_SKEW,      /* HLC too far ahead of our clock */
+        QUARANTINE_MALFORMED, /* decoder refused it */
+        QUARANTINE_BAD_SIGNATURE, /* its signature does not verify */
+        QUARANTINE_UNSIGNED, /* no valid signature covers it */
+        QUARANTINE_BROKEN_CHAIN, /* prev or seq does not continue the chain */
+        QUARANTINE_FORK, /* a different entry for a seq we hold */
+        QUARANTINE_UNKNOWN_DEVICE, /* origin not in the device registry */
+        QUARANTINE_REVOKED_DEVICE, /* origin revoked at or before its HLC */
+        QUARANTINE_UNAUTHORIZED, /* actor lacked the right at event time */
+        QUARANTINE_CLOCK_SKEW, /* HLC too far ahead of our clock */
         _QUARANTINE_REASON_MAX,
 } QuarantineReason;
 

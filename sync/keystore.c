@@ -62,8 +62,8 @@ static int store_key(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], cons
 
         wrap_ad(key_id, ad);
         randombytes_buf(wrapped, NONCE);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + NONCE, NULL, key, KEYSTORE_KEY_SIZE, ad, sizeof ad,
-                                                   NULL, wrapped, ks->db_key->bytes);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + NONCE, NULL, key, KEYSTORE_KEY_SIZE, ad,
+                                                   sizeof ad, NULL, wrapped, ks->db_key->bytes);
         /* A tombstone is never overwritten: erasure wins. */
         r = db_prepare(ks->db,
                        "INSERT INTO patron_key (key_id, wrapped) VALUES (?, ?) "
@@ -119,8 +119,9 @@ int keystore_get(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], Secret *
         if (r < 0)
                 return r;
         wrap_ad(key_id, ad);
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(key->bytes, NULL, NULL, w + NONCE, KEYSTORE_KEY_SIZE + MAC,
-                                                       ad, sizeof ad, w, ks->db_key->bytes) != 0)
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(key->bytes, NULL, NULL, w + NONCE,
+                                                       KEYSTORE_KEY_SIZE + MAC, ad, sizeof ad, w,
+                                                       ks->db_key->bytes) != 0)
                 return -EBADMSG;
         *ret = TAKE_PTR(key);
         return 0;
@@ -142,7 +143,8 @@ int keystore_wrap_for(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], con
 }
 
 int keystore_import(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE],
-                    const uint8_t sealed[KEYSTORE_SEALED_SIZE], const uint8_t our_pk[32], const Secret *our_sk)
+                    const uint8_t sealed[KEYSTORE_SEALED_SIZE], const uint8_t our_pk[32],
+                    const Secret *our_sk)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         _cleanup_secmem_ uint8_t *key = NULL;
@@ -208,7 +210,8 @@ int field_seal(const Secret *key, const uint8_t key_id[ENTRY_KEY_ID_SIZE], const
                 return -E2BIG;
         adlen = field_ad(key_id, patron, field, ad);
         randombytes_buf(ct, NONCE);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(ct + NONCE, NULL, plaintext, len, ad, adlen, NULL, ct, key->bytes);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(ct + NONCE, NULL, plaintext, len, ad, adlen, NULL, ct,
+                                                   key->bytes);
         return (int)(len + FIELD_CT_OVERHEAD);
 }
 
@@ -227,8 +230,8 @@ int field_open(const Secret *key, const uint8_t key_id[ENTRY_KEY_ID_SIZE], const
         if (r < 0)
                 return r;
         adlen = field_ad(key_id, patron, field, ad);
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt->bytes, NULL, NULL, ct + NONCE, ct_len - NONCE, ad, adlen,
-                                                       ct, key->bytes) != 0)
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt->bytes, NULL, NULL, ct + NONCE, ct_len - NONCE, ad,
+                                                       adlen, ct, key->bytes) != 0)
                 return -EBADMSG;
         *ret = TAKE_PTR(pt);
         return 0;

@@ -55,7 +55,8 @@ int keystore_wrap_for(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], con
  * open, -ENOKEY if key_id was destroyed here (erasure wins: a destroyed key
  * never comes back). */
 int keystore_import(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE],
-                    const uint8_t sealed[KEYSTORE_SEALED_SIZE], const uint8_t our_pk[32], const Secret *our_sk);
+                    const uint8_t sealed[KEYSTORE_SEALED_SIZE], const uint8_t our_pk[32],
+                    const Secret *our_sk);
 
 /* Destroy key_id's key for good. Idempotent. Returns 0 or -errno. */
 int keystore_destroy(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE]);

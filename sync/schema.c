@@ -15,7 +15,8 @@ static const DbMigration migrations[] = {
           "  hash BLOB NOT NULL, bytes BLOB NOT NULL, sig BLOB, refused INTEGER NOT NULL DEFAULT 0,"
           "  UNIQUE (origin, seq));"
           /* Version vector: per origin the highest contiguous seq and its hash. */
-          "CREATE TABLE vv (origin BLOB PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL) WITHOUT ROWID;"
+          "CREATE TABLE vv (origin BLOB PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL) WITHOUT "
+          "ROWID;"
           /* Authenticated entries waiting for a gap before them to fill. */
           "CREATE TABLE pending (origin BLOB NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
           "  bytes BLOB NOT NULL, sig BLOB, PRIMARY KEY (origin, seq)) WITHOUT ROWID;"
@@ -23,13 +24,15 @@ static const DbMigration migrations[] = {
           "  hash BLOB, reason INTEGER NOT NULL, bytes BLOB);"
           /* Entity index: the fold entity each entry belongs to, in fold order. */
           "CREATE TABLE entity_entry (entity TEXT NOT NULL, hlc INTEGER NOT NULL, origin BLOB NOT NULL,"
-          "  seq INTEGER NOT NULL, jid INTEGER NOT NULL, PRIMARY KEY (entity, hlc, origin, seq)) WITHOUT ROWID;"
+          "  seq INTEGER NOT NULL, jid INTEGER NOT NULL, PRIMARY KEY (entity, hlc, origin, seq)) WITHOUT "
+          "ROWID;"
           /* Which items a patron's entries touch (and back). */
           "CREATE TABLE patron_item (patron TEXT NOT NULL, item TEXT NOT NULL,"
           "  PRIMARY KEY (patron, item)) WITHOUT ROWID;"
           "CREATE INDEX patron_item_by_item ON patron_item (item, patron);"
           /* Per-patron data keys, wrapped under the store's DB key. */
-          "CREATE TABLE patron_key (key_id BLOB PRIMARY KEY, wrapped BLOB, destroyed INTEGER NOT NULL DEFAULT 0)"
+          "CREATE TABLE patron_key (key_id BLOB PRIMARY KEY, wrapped BLOB, destroyed INTEGER NOT NULL "
+          "DEFAULT 0)"
           "  WITHOUT ROWID;"
           /* Materialised fold state. Personal fields only as ciphertext. */
           "CREATE TABLE patron (id TEXT PRIMARY KEY, key_id BLOB, registered INTEGER NOT NULL,"
@@ -49,9 +52,11 @@ static const DbMigration migrations[] = {
            * named by the entry that opened it (origin, seq). */
           "CREATE TABLE loan (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT,"
           "  start_hlc INTEGER NOT NULL, due INTEGER NOT NULL, end_hlc INTEGER, end_kind INTEGER,"
-          "  renewals INTEGER NOT NULL, anonymised INTEGER NOT NULL, PRIMARY KEY (item, origin, seq)) WITHOUT ROWID;"
+          "  renewals INTEGER NOT NULL, anonymised INTEGER NOT NULL, PRIMARY KEY (item, origin, seq)) "
+          "WITHOUT ROWID;"
           "CREATE INDEX loan_by_patron ON loan (patron);"
-          "CREATE TABLE hold (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT NOT NULL,"
+          "CREATE TABLE hold (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT "
+          "NOT NULL,"
           "  placed_hlc INTEGER NOT NULL, state INTEGER NOT NULL, retargets INTEGER NOT NULL,"
           "  PRIMARY KEY (item, origin, seq)) WITHOUT ROWID;"
           /* The deterministic exception list. detail names opaque ids only;

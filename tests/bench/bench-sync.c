@@ -113,8 +113,8 @@ static Entry history_entry(uint64_t k, unsigned n_items, unsigned n_patrons)
 }
 
 /* Append n history entries from s in batches of `batch`. */
-static double fill(Journal *j, JournalSigner *s, Hlc *clock, uint64_t n, unsigned n_items, unsigned n_patrons,
-                   unsigned batch, uint64_t ms)
+static double fill(Journal *j, JournalSigner *s, Hlc *clock, uint64_t n, unsigned n_items,
+                   unsigned n_patrons, unsigned batch, uint64_t ms)
 {
         Entry *e = calloc(batch, sizeof *e);
         double t = now_s();
@@ -198,7 +198,8 @@ static void bench_fold_and_exchange(void)
                 VersionVector vv;
                 Batch b;
                 int k;
-                if ((k = version_vector_get(j2, &vv)) < 0 || (k = exchange_batch_build(j, &vv, 0, 0, &b)) < 0)
+                if ((k = version_vector_get(j2, &vv)) < 0 ||
+                    (k = exchange_batch_build(j, &vv, 0, 0, &b)) < 0)
                         die("batch_build", k);
                 version_vector_done(&vv);
                 if (b.n == 0)
@@ -212,7 +213,8 @@ static void bench_fold_and_exchange(void)
         t = now_s() - t;
         printf("{\"bench\":\"sync.exchange\",\"value\":%.0f,\"unit\":\"entries/s\",\"entries\":%llu,"
                "\"note\":\"build+verify+store+incremental fold, batches of %d\"}\n",
-               (double)moved / t, (unsigned long long)moved, EXCHANGE_BATCH_MAX_ENTRIES - JOURNAL_SIGN_INTERVAL);
+               (double)moved / t, (unsigned long long)moved,
+               EXCHANGE_BATCH_MAX_ENTRIES - JOURNAL_SIGN_INTERVAL);
         free(res);
         journal_signer_free(s);
         close_store(j, db);
@@ -221,7 +223,8 @@ static void bench_fold_and_exchange(void)
 
 /* A late batch: 1k entries made earlier than everything on another desk:
  * 900 checkouts of existing items and 100 blocks of existing patrons. */
-static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_items, unsigned n_patrons, unsigned rep)
+static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_items, unsigned n_patrons,
+                         unsigned rep)
 {
         JournalSigner *late = signer((uint8_t)(9 + rep)), *known[3] = { store_signer, late, NULL };
         SyncTrust trust = { .device_lookup = trust_lookup, .userdata = known };

@@ -42,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_entry(b.e[i].bytes, b.e[i].size);
         }
         /* A decoded batch survives a round trip. */
-        if (exchange_batch_encode(&b, &wire, &wire_size) < 0 || exchange_batch_decode(wire, wire_size, &c) < 0 ||
-            c.n != b.n)
+        if (exchange_batch_encode(&b, &wire, &wire_size) < 0 ||
+            exchange_batch_decode(wire, wire_size, &c) < 0 || c.n != b.n)
                 abort();
         for (size_t i = 0; i < b.n; i++)
                 if (c.e[i].size != b.e[i].size || memcmp(c.e[i].bytes, b.e[i].bytes, b.e[i].size) != 0 ||

@@ -64,8 +64,11 @@ Journal *store_open(const char *path)
         if (path)
                 assert_int_equal(db_open(path, DB_OPEN_CREATE, &db), 0);
         else {
-                assert_int_equal(sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL),
-                                 SQLITE_OK);
+                assert_int_equal(
+                        sqlite3_open_v2(":memory:", &db,
+                                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                        NULL),
+                        SQLITE_OK);
                 assert_int_equal(db_exec(db, "PRAGMA foreign_keys=ON;"), 0);
         }
         assert_int_equal(journal_open(db, NULL, &j), 0);

@@ -23,7 +23,7 @@
 #include "tests/unit/test.h"
 
 #define N_DESKS 4
-#define N_ITEMS 256  /* the last 4 are never catalogued before use */
+#define N_ITEMS 256 /* the last 4 are never catalogued before use */
 #define N_PATRONS 64
 #define PER_DESK 560
 #define T0 1700000000000ull
@@ -96,8 +96,7 @@ static Entry random_op(unsigned d, uint64_t t, uint64_t *last_field_hlc)
                         patron_name(pa, r->patron);
                 }
                 e = mk_due(ENTRY_RENEW, pa, it, t + 28 * 86400000ull);
-        }
-        else if (w < 55)
+        } else if (w < 55)
                 e = mk(ENTRY_HOLD_PLACE, pa, it);
         else if (w < 58)
                 e = mk(ENTRY_HOLD_CANCEL, pa, it);
@@ -150,7 +149,8 @@ static int collect_runs(const JournalRow *row, void *userdata)
                 assert_non_null(runs);
                 runs[n_runs++] = (Run){ .origin = *origin };
         }
-        assert_int_equal(batch_add(&runs[n_runs - 1].b, row->bytes, row->size, row->has_sig ? row->sig : NULL), 0);
+        assert_int_equal(
+                batch_add(&runs[n_runs - 1].b, row->bytes, row->size, row->has_sig ? row->sig : NULL), 0);
         return 0;
 }
 
@@ -173,8 +173,8 @@ static void generate(void)
                 Entry e;
                 item_name(it, i);
                 e = mk(ENTRY_ITEM_ADD, NULL, it);
-                assert_true(journal_append(gen[d], desk_get(d + 1)->signer, &desk_get(d + 1)->clock, t + i, &e, 1,
-                                           0) > 0);
+                assert_true(journal_append(gen[d], desk_get(d + 1)->signer, &desk_get(d + 1)->clock, t + i,
+                                           &e, 1, 0) > 0);
                 made[d]++;
         }
         for (unsigned p = 0; p < N_PATRONS; p++) {
@@ -185,8 +185,8 @@ static void generate(void)
                 e = mk_field(ENTRY_PATRON_REGISTER, pa, PATRON_FIELD_NAME, 0, (uint8_t)p);
                 if (p % 5 == 4)
                         entry_set_uint(&e, BODY_EXPIRY, T0 + 60000); /* expires during the run */
-                assert_true(journal_append(gen[d], desk_get(d + 1)->signer, &desk_get(d + 1)->clock, t + 100 + p,
-                                           &e, 1, 0) > 0);
+                assert_true(journal_append(gen[d], desk_get(d + 1)->signer, &desk_get(d + 1)->clock,
+                                           t + 100 + p, &e, 1, 0) > 0);
                 for (unsigned k = 0; k < N_DESKS; k++)
                         last_field[k][p] = 0;
                 made[d]++;
@@ -210,7 +210,8 @@ static void generate(void)
                         n = MIN(n, PER_DESK - made[d]);
                         for (unsigned k = 0; k < n; k++)
                                 batch[k] = random_op(d, t, last_field[d]);
-                        assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + skew, batch, n, 0) > 0);
+                        assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + skew, batch, n, 0) >
+                                    0);
                         for (unsigned k = 0; k < n; k++)
                                 if (batch[k].kind == ENTRY_PATRON_UPDATE && below(2) == 0) {
                                         unsigned p = (unsigned)atoi(batch[k].patron + 1);
@@ -223,8 +224,8 @@ static void generate(void)
         }
         for (unsigned d = 0; d < N_DESKS; d++) {
                 unsigned o = d;
-                assert_true(journal_read_range(gen[d], desk_get(d + 1)->signer->origin, 1, 0, collect_runs, &o) ==
-                            PER_DESK);
+                assert_true(journal_read_range(gen[d], desk_get(d + 1)->signer->origin, 1, 0, collect_runs,
+                                               &o) == PER_DESK);
                 store_close(gen[d]);
         }
 }
@@ -234,17 +235,19 @@ static void exc_digest(Journal *j, uint8_t out[32], int64_t *ret_count)
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         crypto_generichash_state h;
 
-        assert_int_equal(sqlite3_prepare_v2(journal_db(j),
-                                            "SELECT entity, hlc, hex(origin), seq, code, detail, hex(loser_ct) "
-                                            "FROM exception ORDER BY entity, hlc, origin, seq, code, detail;",
-                                            -1, &st, NULL),
-                         SQLITE_OK);
+        assert_int_equal(
+                sqlite3_prepare_v2(journal_db(j),
+                                   "SELECT entity, hlc, hex(origin), seq, code, detail, hex(loser_ct) "
+                                   "FROM exception ORDER BY entity, hlc, origin, seq, code, detail;",
+                                   -1, &st, NULL),
+                SQLITE_OK);
         crypto_generichash_init(&h, NULL, 0, 32);
         *ret_count = 0;
         while (db_step(st) == 1) {
                 for (int c = 0; c < 7; c++) {
                         const unsigned char *s = sqlite3_column_text(st, c);
-                        crypto_generichash_update(&h, s ? s : (const unsigned char *)"", s ? strlen((const char *)s) + 1 : 1);
+                        crypto_generichash_update(&h, s ? s : (const unsigned char *)"",
+                                                  s ? strlen((const char *)s) + 1 : 1);
                 }
                 (*ret_count)++;
         }
@@ -259,9 +262,10 @@ static void deliver(Journal *j, const Batch *b)
         hlc_init(&clock, 0);
         assert_true(exchange_apply(j, &test_trust, &clock, T0 + 3600000, b, res) >= 0);
         for (size_t i = 0; i < b->n; i++)
-                assert_true(res[i].outcome == OUTCOME_APPLIED || res[i].outcome == OUTCOME_DUPLICATE ||
-                            res[i].outcome == OUTCOME_HELD ||
-                            (res[i].outcome == OUTCOME_QUARANTINED && res[i].reason == QUARANTINE_UNAUTHORIZED));
+                assert_true(
+                        res[i].outcome == OUTCOME_APPLIED || res[i].outcome == OUTCOME_DUPLICATE ||
+                        res[i].outcome == OUTCOME_HELD ||
+                        (res[i].outcome == OUTCOME_QUARANTINED && res[i].reason == QUARANTINE_UNAUTHORIZED));
         free(res);
 }
 
@@ -269,7 +273,8 @@ static void batch_append(Batch *to, const Batch *from)
 {
         for (size_t i = 0; i < from->n; i++)
                 assert_int_equal(batch_add(to, from->e[i].bytes, from->e[i].size,
-                                           from->e[i].has_sig ? from->e[i].sig : NULL), 0);
+                                           from->e[i].has_sig ? from->e[i].sig : NULL),
+                                 0);
 }
 
 /* Deliver the runs in idx[0..n) in about that order, grouped into random
@@ -357,8 +362,10 @@ static void assert_reference(Journal *j)
         digest_of(j, s);
         exc_digest(j, x, &n);
         if (n != ref_exc_count)
-                print_message("journal %lld pending %lld quarantine %lld\n", (long long)q_int(j, "SELECT count(*) FROM journal;"),
-                              (long long)q_int(j, "SELECT count(*) FROM pending;"), (long long)q_int(j, "SELECT count(*) FROM quarantine;"));
+                print_message("journal %lld pending %lld quarantine %lld\n",
+                              (long long)q_int(j, "SELECT count(*) FROM journal;"),
+                              (long long)q_int(j, "SELECT count(*) FROM pending;"),
+                              (long long)q_int(j, "SELECT count(*) FROM quarantine;"));
         assert_int_equal(n, ref_exc_count);
         assert_memory_equal(x, ref_exc, 32);
         assert_memory_equal(s, ref_state, 32);
@@ -401,8 +408,8 @@ static void test_convergence(void **state)
         }
         assert_true(q_int(ref, "SELECT count(*) FROM patron WHERE erased = 1;") >= 2);
         assert_true(q_int(ref, "SELECT count(*) FROM loan WHERE anonymised = 1;") >= 1);
-        print_message("workload: %zu entries in %zu signed runs, %lld exceptions; %u orders\n", total, n_runs,
-                      (long long)ref_exc_count, n_orders);
+        print_message("workload: %zu entries in %zu signed runs, %lld exceptions; %u orders\n", total,
+                      n_runs, (long long)ref_exc_count, n_orders);
         store_close(ref);
 
         for (unsigned o = 0; o < n_orders; o++) {

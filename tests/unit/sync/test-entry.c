@@ -98,7 +98,7 @@ static void test_refuses_versions_kinds_and_keys(void **state)
         /* kind byte: find the small uint after the actor string. */
         for (int i = 0; i < n; i++)
                 if (buf[i] == ENTRY_CHECKIN && buf[i + 1] == 0x58) { /* then bstr(32) prev */
-                        buf[i] = 0x17;                               /* kind 23: unknown */
+                        buf[i] = 0x17; /* kind 23: unknown */
                         assert_int_equal(entry_decode(buf, (size_t)n, &d), -EOPNOTSUPP);
                         buf[i] = ENTRY_CHECKIN;
                 }

@@ -109,7 +109,8 @@ static void assert_nothing_applied(void)
         store_close(empty);
 }
 
-static void assert_all(const ExchangeResult *res, size_t from, size_t to, ExchangeOutcome o, QuarantineReason why)
+static void assert_all(const ExchangeResult *res, size_t from, size_t to, ExchangeOutcome o,
+                       QuarantineReason why)
 {
         for (size_t i = from; i < to; i++) {
                 assert_int_equal(res[i].outcome, o);
@@ -138,7 +139,8 @@ static void test_round_trip_and_codec(void **state)
 
         assert_int_equal(apply(dst, &c, NULL), 29);
         assert_same_state(src, dst);
-        assert_int_equal(journal_verify_chain(dst, desk_get(1)->signer->origin, desk_get(1)->signer->pk, NULL), 20);
+        assert_int_equal(
+                journal_verify_chain(dst, desk_get(1)->signer->origin, desk_get(1)->signer->pk, NULL), 20);
         batch_done(&b);
         batch_done(&c);
         /* Up to date: the next batch is empty. */
@@ -156,9 +158,13 @@ static void test_gap_held_then_released(void **state)
         source_batch(desk_get(1), 10, NOW - 4000, 1);
         build(src, dst, 0, &all);
         for (size_t i = 0; i < 10; i++)
-                assert_int_equal(batch_add(&first, all.e[i].bytes, all.e[i].size, all.e[i].has_sig ? all.e[i].sig : NULL), 0);
+                assert_int_equal(batch_add(&first, all.e[i].bytes, all.e[i].size,
+                                           all.e[i].has_sig ? all.e[i].sig : NULL),
+                                 0);
         for (size_t i = 10; i < 20; i++)
-                assert_int_equal(batch_add(&second, all.e[i].bytes, all.e[i].size, all.e[i].has_sig ? all.e[i].sig : NULL), 0);
+                assert_int_equal(batch_add(&second, all.e[i].bytes, all.e[i].size,
+                                           all.e[i].has_sig ? all.e[i].sig : NULL),
+                                 0);
         /* The later half first: held, nothing applied. */
         assert_int_equal(apply(dst, &second, &res), 0);
         assert_all(res, 0, 10, OUTCOME_HELD, QUARANTINE_NONE);
@@ -295,7 +301,8 @@ static void test_tamper_replay(void **state)
                 if (i == 3)
                         assert_int_equal(batch_add(&spliced, b.e[2].bytes, b.e[2].size, NULL), 0);
                 assert_int_equal(batch_add(&spliced, more.e[i].bytes, more.e[i].size,
-                                           more.e[i].has_sig ? more.e[i].sig : NULL), 0);
+                                           more.e[i].has_sig ? more.e[i].sig : NULL),
+                                 0);
         }
         assert_int_equal(apply(dst, &spliced, &res), 0);
         for (size_t i = 0; i < spliced.n; i++)
@@ -416,7 +423,8 @@ static void test_verify_chain_detects_damage(void **state)
         source_batch(d, 5, NOW - 5000, 0);
         source_batch(d, 5, NOW - 4000, 0);
         assert_int_equal(journal_verify_chain(src, d->signer->origin, d->signer->pk, NULL), 10);
-        assert_int_equal(db_exec(journal_db(src), "UPDATE journal SET bytes = bytes || x'00' WHERE seq = 7;"), 0);
+        assert_int_equal(
+                db_exec(journal_db(src), "UPDATE journal SET bytes = bytes || x'00' WHERE seq = 7;"), 0);
         assert_int_equal(journal_verify_chain(src, d->signer->origin, d->signer->pk, &bad), -EBADMSG);
         assert_int_equal(bad, 7);
 }
@@ -479,7 +487,8 @@ static void fault_loop(SqliteFaultKind kind)
                 dst = store_open(path);
                 if (kind == SQLITE_FAULT_MALLOC)
                         assert_int_equal(db_exec(journal_db(dst), "PRAGMA synchronous=OFF;"), 0);
-                assert_int_equal(q_int(dst, "SELECT integrity_check = 'ok' FROM pragma_integrity_check;"), 1);
+                assert_int_equal(q_int(dst, "SELECT integrity_check = 'ok' FROM pragma_integrity_check;"),
+                                 1);
                 if (q_int(dst, "SELECT count(*) FROM journal;") == 0) {
                         /* All or nothing. */
                         assert_true(r < 0);

@@ -55,7 +55,8 @@ static void test_implicit_checkin(void **state)
         put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
         assert_int_equal(q_int(j, "SELECT count(*) FROM loan;"), 2);
         assert_int_equal(q_int(j, "SELECT end_kind FROM loan WHERE patron = 'P1';"), LOAN_END_IMPLICIT);
-        assert_int_equal(q_int(j, "SELECT end_hlc FROM loan WHERE patron = 'P1';"), (int64_t)hlc_make(2000, 0));
+        assert_int_equal(q_int(j, "SELECT end_hlc FROM loan WHERE patron = 'P1';"),
+                         (int64_t)hlc_make(2000, 0));
         assert_int_equal(q_int(j, "SELECT end_hlc IS NULL FROM loan WHERE patron = 'P2';"), 1);
         assert_int_equal(n_exc(j, EXC_IMPLICIT_CHECKIN), 1);
         assert_rebuild_equal();
@@ -204,7 +205,8 @@ static void test_concurrent_edit(void **state)
         /* The later (hlc, origin) wins; the loser's ciphertext is kept. */
         assert_int_equal(q_int(j, "SELECT hlc FROM patron_field WHERE patron = 'P1' AND field = 1;"),
                          (int64_t)hlc_make(2001, 0));
-        assert_int_equal(q_int(j, "SELECT hex(substr(loser_ct, 1, 1)) = '21' FROM exception WHERE code = 9;"), 1);
+        assert_int_equal(
+                q_int(j, "SELECT hex(substr(loser_ct, 1, 1)) = '21' FROM exception WHERE code = 9;"), 1);
         /* An edit that saw the current version is no conflict. */
         put(j, d1, 3000, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_NAME, hlc_make(2001, 0), 0x23));
         assert_int_equal(n_exc(j, EXC_CONCURRENT_EDIT), 1);

@@ -34,7 +34,7 @@ static void test_receive_rules(void **state)
         Hlc c;
 
         hlc_init(&c, 60000);
-        (void)hlc_now(&c, 1000);                                          /* (1000,0) */
+        (void)hlc_now(&c, 1000); /* (1000,0) */
         assert_int_equal(hlc_recv(&c, hlc_make(1000, 7), 1000), (int64_t)hlc_make(1000, 8)); /* l = l_m */
         assert_int_equal(hlc_recv(&c, hlc_make(999, 50), 1000), (int64_t)hlc_make(1000, 9)); /* l > l_m */
         assert_int_equal(hlc_recv(&c, hlc_make(1500, 3), 1000), (int64_t)hlc_make(1500, 4)); /* l_m > l */
@@ -69,10 +69,8 @@ static void test_skew_bound(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_layout),
-                cmocka_unit_test(test_send_is_monotonic),
-                cmocka_unit_test(test_receive_rules),
-                cmocka_unit_test(test_counter_overflow_advances_ms),
+                cmocka_unit_test(test_layout),        cmocka_unit_test(test_send_is_monotonic),
+                cmocka_unit_test(test_receive_rules), cmocka_unit_test(test_counter_overflow_advances_ms),
                 cmocka_unit_test(test_skew_bound),
         };
         return cmocka_run_group_tests_name("sync/hlc", tests, NULL, NULL);

@@ -83,7 +83,7 @@ static void test_append_read_verify(void **state)
         uint64_t tip;
 
         append_n(j, d, 600, 1000); /* signed at 256, 512 and 600 */
-        append_n(j, d, 3, 2000);   /* signed at 603 */
+        append_n(j, d, 3, 2000); /* signed at 603 */
         append_n(j, d2, 5, 1500);
         assert_int_equal(journal_read_range(j, d->signer->origin, 1, 0, seen_cb, &s), 603);
         assert_true(s.chain_ok);
@@ -146,7 +146,8 @@ static void test_quarantine_table(void **state)
         Journal *j = store_open(path);
         uint8_t origin[ENTRY_ORIGIN_SIZE] = { 1 }, hash[ENTRY_HASH_SIZE] = { 2 };
 
-        assert_int_equal(journal_quarantine(j, origin, 5, 77, hash, QUARANTINE_FORK, (const uint8_t *)"xx", 2), 0);
+        assert_int_equal(
+                journal_quarantine(j, origin, 5, 77, hash, QUARANTINE_FORK, (const uint8_t *)"xx", 2), 0);
         assert_int_equal(journal_quarantine(j, NULL, 0, 0, NULL, QUARANTINE_MALFORMED, NULL, 0), 0);
         assert_int_equal(journal_quarantine_count(j), 2);
         assert_int_equal(q_int(j, "SELECT reason FROM quarantine WHERE seq = 5;"), QUARANTINE_FORK);

@@ -104,7 +104,8 @@ static void test_wrap_for_recipient(void **state)
         assert_int_equal(keystore_destroy(other, id), 0);
         assert_int_equal(keystore_import(other, id, sealed, pk, sk), -ENOKEY);
         sealed[5] ^= 1;
-        assert_int_equal(keystore_import(other, (uint8_t[ENTRY_KEY_ID_SIZE]){ 9 }, sealed, pk, sk), -EBADMSG);
+        assert_int_equal(keystore_import(other, (uint8_t[ENTRY_KEY_ID_SIZE]){ 9 }, sealed, pk, sk),
+                         -EBADMSG);
         secret_free(k1);
         secret_free(k2);
         secret_free(sk);
