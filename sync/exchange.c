@@ -391,7 +391,8 @@ static int drain_pending(Apply *a, const uint8_t *origin, uint64_t *tip_seq, uin
                 if (sig && sqlite3_column_bytes(a->pend_get, 1) != ENTRY_SIG_SIZE)
                         sig = NULL;
                 entry_hash(bytes, size, hash);
-                if (entry_decode(bytes, size, &e) < 0 || memcmp(e.prev, tip_hash, ENTRY_HASH_SIZE) != 0) {
+                if (entry_decode_stored(bytes, size, &e) < 0 ||
+                    memcmp(e.prev, tip_hash, ENTRY_HASH_SIZE) != 0) {
                         /* Authenticated, but of another chain than ours. */
                         r = journal_quarantine(a->j, origin, *tip_seq + 1, 0, hash, QUARANTINE_BROKEN_CHAIN,
                                                bytes, size);
@@ -568,17 +569,10 @@ int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_
                 entry_hash(b->e[i].bytes, b->e[i].size, items[i].hash);
         }
 
-        r = db_prepare(
-                j->db,
-                "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);",
-                &a.pend_put);
-        if (r >= 0)
-                r = db_prepare(j->db, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;",
-                               &a.pend_get);
-        if (r >= 0)
-                r = db_prepare(j->db, "DELETE FROM pending WHERE origin = ? AND seq < ?;", &a.pend_del);
-        if (r < 0)
-                goto out;
+        /* The journal's pending-table statements. */
+        a.pend_put = j->pend_put;
+        a.pend_get = j->pend_get;
+        a.pend_del = j->pend_del;
 
         r = db_begin(j->db);
         if (r < 0)
@@ -617,9 +611,6 @@ int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_
 fail:
         db_rollback(j->db);
 out:
-        sqlite3_finalize(a.pend_put);
-        sqlite3_finalize(a.pend_get);
-        sqlite3_finalize(a.pend_del);
         free(a.ids);
         return r;
 }

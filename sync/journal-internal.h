@@ -11,6 +11,7 @@ struct Journal {
         FoldWriter *writer; /* fold.c's statements, prepared on first use */
         FoldParams params;
         sqlite3_stmt *insert, *entity, *link, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
+        sqlite3_stmt *pend_put, *pend_get, *pend_del; /* exchange.c */
 };
 
 /* Insert one decoded, already verified entry, with its entity index rows.

@@ -25,7 +25,7 @@
 #define N_DESKS 4
 #define N_ITEMS 256 /* the last 4 are never catalogued before use */
 #define N_PATRONS 64
-#define PER_DESK 560
+#define PER_DESK 520
 #define T0 1700000000000ull
 
 static uint64_t rng_state;
@@ -166,30 +166,34 @@ static void generate(void)
                 gen[d] = store_open(NULL);
                 hlc_init(&desk_get(d + 1)->clock, 0);
         }
-        /* The catalogue and the patrons, spread over the desks. */
-        for (unsigned i = 0; i < N_ITEMS - 4; i++) {
-                char it[16];
-                unsigned d = i % N_DESKS;
-                Entry e;
-                item_name(it, i);
-                e = mk(ENTRY_ITEM_ADD, NULL, it);
-                assert_true(journal_append(gen[d], desk_get(d + 1)->signer, &desk_get(d + 1)->clock, t + i,
-                                           &e, 1, 0) > 0);
-                made[d]++;
-        }
-        for (unsigned p = 0; p < N_PATRONS; p++) {
-                char pa[16];
-                unsigned d = p % N_DESKS;
-                Entry e;
-                patron_name(pa, p);
-                e = mk_field(ENTRY_PATRON_REGISTER, pa, PATRON_FIELD_NAME, 0, (uint8_t)p);
-                if (p % 5 == 4)
-                        entry_set_uint(&e, BODY_EXPIRY, T0 + 60000); /* expires during the run */
-                assert_true(journal_append(gen[d], desk_get(d + 1)->signer, &desk_get(d + 1)->clock,
-                                           t + 100 + p, &e, 1, 0) > 0);
-                for (unsigned k = 0; k < N_DESKS; k++)
-                        last_field[k][p] = 0;
-                made[d]++;
+        /* The catalogue and the patrons, spread over the desks, each desk
+         * appending its share in batches of up to 32. */
+        for (unsigned d = 0; d < N_DESKS; d++) {
+                Entry batch[32];
+                unsigned n = 0;
+                Desk *dk = desk_get(d + 1);
+
+                for (unsigned k = d; k < N_ITEMS - 4 + N_PATRONS; k += N_DESKS) {
+                        char name[16];
+                        if (k < N_ITEMS - 4) {
+                                item_name(name, k);
+                                batch[n] = mk(ENTRY_ITEM_ADD, NULL, name);
+                        } else {
+                                unsigned p = k - (N_ITEMS - 4);
+                                patron_name(name, p);
+                                batch[n] = mk_field(ENTRY_PATRON_REGISTER, name, PATRON_FIELD_NAME, 0,
+                                                    (uint8_t)p);
+                                if (p % 5 == 4)
+                                        entry_set_uint(&batch[n], BODY_EXPIRY,
+                                                       T0 + 60000); /* expires mid-run */
+                        }
+                        if (++n == ELEMENTSOF(batch) || k + N_DESKS >= N_ITEMS - 4 + N_PATRONS) {
+                                assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + k, batch, n,
+                                                           0) > 0);
+                                made[d] += n;
+                                n = 0;
+                        }
+                }
         }
         /* Desks work concurrently, each with its own clock skew, and append
          * in small signed batches. */
@@ -197,8 +201,8 @@ static void generate(void)
                 bool more = false;
                 t += 1 + below(400);
                 for (unsigned d = 0; d < N_DESKS; d++) {
-                        Entry batch[40];
-                        unsigned n = 1 + below(40);
+                        Entry batch[64];
+                        unsigned n = 1 + below(64);
                         Desk *dk = desk_get(d + 1);
                         uint64_t skew = (uint64_t)below(600);
 
