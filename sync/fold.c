@@ -1087,7 +1087,8 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                 /* A patron with no new entry of its own is folded only as
                  * an input of its items: its state cannot have changed. */
                 if (h->key[0] == 'p')
-                        h->write = bsearch(&keys.v[i], direct_patrons.v, direct_patrons.n, sizeof(char *),
+                        h->write = direct_patrons.n > 0 &&
+                                   bsearch(&keys.v[i], direct_patrons.v, direct_patrons.n, sizeof(char *),
                                            str_cmp) != NULL;
         }
         r = fold_refs(&f, &refs);

@@ -186,6 +186,31 @@ int keystore_destroy(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE])
         return r < 0 ? r : 0;
 }
 
+int keystore_shred_erased(KeyStore *ks)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, n = 0;
+
+        assert_return(ks, -EINVAL);
+        r = db_prepare(ks->db,
+                       "SELECT p.key_id FROM patron p JOIN patron_key k ON k.key_id = p.key_id "
+                       "WHERE p.erased = 1 AND k.destroyed = 0;",
+                       &st);
+        if (r < 0)
+                return r;
+        while ((r = db_step(st)) == 1) {
+                uint8_t id[ENTRY_KEY_ID_SIZE];
+                if (sqlite3_column_bytes(st, 0) != ENTRY_KEY_ID_SIZE)
+                        continue;
+                memcpy(id, sqlite3_column_blob(st, 0), sizeof id);
+                r = keystore_destroy(ks, id);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        return r < 0 ? r : n;
+}
+
 /* AD for a field: key id || field || patron id. */
 static size_t field_ad(const uint8_t key_id[ENTRY_KEY_ID_SIZE], const char *patron, uint8_t field,
                        uint8_t ad[ENTRY_KEY_ID_SIZE + 1 + ENTRY_ID_MAX])

@@ -61,6 +61,11 @@ int keystore_import(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE],
 /* Destroy key_id's key for good. Idempotent. Returns 0 or -errno. */
 int keystore_destroy(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE]);
 
+/* Destroy the key of every patron the fold shows as erased (the erase
+ * entry may have come from another node). Call after applying entries.
+ * Returns the number of keys destroyed now, or -errno. */
+int keystore_shred_erased(KeyStore *ks);
+
 /* Encrypt one personal field into ct (at least len + FIELD_CT_OVERHEAD
  * bytes). Returns the ciphertext length, -E2BIG, or -ENOKEY. */
 int field_seal(const Secret *key, const uint8_t key_id[ENTRY_KEY_ID_SIZE], const char *patron, uint8_t field,

@@ -5,3 +5,6 @@ $(eval $(call carrel_library,sync,\
 	sync/cbor-cursor.c sync/entry.c sync/hlc.c sync/schema.c sync/journal.c sync/keystore.c \
 	sync/fold.c sync/exchange.c,\
 	libcbor libsodium sqlite3))
+
+# A short walk through the sync core (make demo runs it).
+$(eval $(call carrel_program,libexec,carrel-sync-demo,sync/demo/carrel-sync-demo.c,sync carrel,))
