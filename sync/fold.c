@@ -614,32 +614,26 @@ static int refs_add_rows(sqlite3_stmt *st, RefList *refs)
 /* Fold the entries in refs (sorted here) into f. */
 static int fold_refs(FoldRun *f, RefList *refs)
 {
+        sqlite3_stmt *st = f->j->bytes_by_id;
         Entry e;
-        int r;
+        int r = 0;
 
         qsort(refs->v, refs->n, sizeof *refs->v, ref_cmp);
-        for (size_t i = 0; i < refs->n; i++) {
-                JournalRow row;
-
-                r = journal_row_by_id(f->j, refs->v[i].jid, &row);
+        for (size_t i = 0; i < refs->n && r >= 0; i++) {
+                sqlite3_bind_int64(st, 1, refs->v[i].jid);
+                r = db_step(st);
                 if (r == 0)
                         r = -EUCLEAN;
-                if (r < 0)
-                        goto out;
                 /* Stored entries were verified on the way in; a decode
                  * failure here means the database was damaged. */
-                if (entry_decode_stored(row.bytes, row.size, &e) < 0) {
-                        r = -EUCLEAN;
-                        goto out;
-                }
-                r = fold_entry(f, &e, row.refused);
-                if (r < 0)
-                        goto out;
+                else if (r > 0)
+                        r = entry_decode_stored(sqlite3_column_blob(st, 0),
+                                                (size_t)sqlite3_column_bytes(st, 0), &e) < 0
+                                    ? -EUCLEAN
+                                    : fold_entry(f, &e, sqlite3_column_int(st, 1) != 0);
+                sqlite3_reset(st);
         }
-        r = 0;
-out:
-        sqlite3_reset(f->j->by_id);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* ---- writing back ---- */

@@ -72,9 +72,9 @@ Journal *journal_free(Journal *j)
 {
         if (!j)
                 return NULL;
-        sqlite3_stmt **all[] = { &j->insert,  &j->entity,     &j->link,     &j->tip_get,
-                                 &j->tip_set, &j->quarantine, &j->hash_at,  &j->range,
-                                 &j->by_id,   &j->pend_put,   &j->pend_get, &j->pend_del };
+        sqlite3_stmt **all[] = { &j->insert,     &j->entity,   &j->link,       &j->tip_get, &j->tip_set,
+                                 &j->quarantine, &j->hash_at,  &j->range,      &j->by_id,   &j->pend_put,
+                                 &j->pend_get,   &j->pend_del, &j->bytes_by_id };
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
         fold_writer_free(j->writer);
@@ -134,6 +134,7 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                   "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);" },
                 { &j->pend_get, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;" },
                 { &j->pend_del, "DELETE FROM pending WHERE origin = ? AND seq < ?;" },
+                { &j->bytes_by_id, "SELECT bytes, refused FROM journal WHERE id = ?;" },
         };
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
                 r = db_prepare(db, stmts[i].sql, stmts[i].st);
