@@ -13,6 +13,7 @@ struct Journal {
         sqlite3_stmt *insert, *entity, *link, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
         sqlite3_stmt *pend_put, *pend_get, *pend_del; /* exchange.c */
         sqlite3_stmt *bytes_by_id; /* fold.c */
+        sqlite3_stmt *quarantine_trim;
 };
 
 /* Insert one decoded, already verified entry, with its entity index rows.

@@ -72,9 +72,10 @@ Journal *journal_free(Journal *j)
 {
         if (!j)
                 return NULL;
-        sqlite3_stmt **all[] = { &j->insert,     &j->entity,   &j->link,       &j->tip_get, &j->tip_set,
-                                 &j->quarantine, &j->hash_at,  &j->range,      &j->by_id,   &j->pend_put,
-                                 &j->pend_get,   &j->pend_del, &j->bytes_by_id };
+        sqlite3_stmt **all[] = { &j->insert,      &j->entity,         &j->link,     &j->tip_get,
+                                 &j->tip_set,     &j->quarantine,     &j->hash_at,  &j->range,
+                                 &j->by_id,       &j->pend_put,       &j->pend_get, &j->pend_del,
+                                 &j->bytes_by_id, &j->quarantine_trim };
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
         fold_writer_free(j->writer);
@@ -135,6 +136,7 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                 { &j->pend_get, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;" },
                 { &j->pend_del, "DELETE FROM pending WHERE origin = ? AND seq < ?;" },
                 { &j->bytes_by_id, "SELECT bytes, refused FROM journal WHERE id = ?;" },
+                { &j->quarantine_trim, "DELETE FROM quarantine WHERE id <= ?;" },
         };
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
                 r = db_prepare(db, stmts[i].sql, stmts[i].st);
@@ -336,6 +338,7 @@ int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t
                        QuarantineReason reason, const uint8_t *bytes, size_t size)
 {
         sqlite3_stmt *st = j->quarantine;
+        int r;
 
         if (origin)
                 sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
@@ -352,7 +355,12 @@ int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t
                 sqlite3_bind_blob(st, 6, bytes, (int)MIN(size, (size_t)ENTRY_MAX_SIZE), SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 6);
-        return run(st);
+        r = run(st);
+        if (r < 0)
+                return r;
+        /* Rowids grow: everything older than the newest MAX goes. */
+        sqlite3_bind_int64(j->quarantine_trim, 1, sqlite3_last_insert_rowid(j->db) - JOURNAL_QUARANTINE_MAX);
+        return run(j->quarantine_trim);
 }
 
 int64_t journal_quarantine_count(Journal *j)

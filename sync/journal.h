@@ -120,7 +120,10 @@ int64_t journal_verify_chain(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE]
                              uint64_t *ret_bad_seq);
 
 /* Record a refused entry (bytes may be NULL). Part of the caller's
- * transaction if one is open. Returns 0 or -errno. */
+ * transaction if one is open. The table keeps the newest
+ * JOURNAL_QUARANTINE_MAX records: a peer cannot grow it without bound.
+ * Returns 0 or -errno. */
+#define JOURNAL_QUARANTINE_MAX 100000
 int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t hlc, const uint8_t *hash,
                        QuarantineReason reason, const uint8_t *bytes, size_t size);
 
