@@ -157,7 +157,8 @@ static void test_quarantine_table(void **state)
         /* A flood of refused entries keeps only the newest records. */
         assert_int_equal(db_begin(journal_db(j)), 0);
         for (unsigned i = 0; i < JOURNAL_QUARANTINE_MAX + 10; i++)
-                assert_int_equal(journal_quarantine(j, origin, i, 0, NULL, QUARANTINE_UNKNOWN_DEVICE, NULL, 0), 0);
+                assert_int_equal(
+                        journal_quarantine(j, origin, i, 0, NULL, QUARANTINE_UNKNOWN_DEVICE, NULL, 0), 0);
         assert_int_equal(db_commit(journal_db(j)), 0);
         assert_int_equal(journal_quarantine_count(j), JOURNAL_QUARANTINE_MAX);
         assert_int_equal(q_int(j, "SELECT max(seq) FROM quarantine;"), JOURNAL_QUARANTINE_MAX + 9);
