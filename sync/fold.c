@@ -274,7 +274,10 @@ static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldExce
         if (ref) {
                 char idbuf[64];
                 id_format(ref, idbuf, sizeof idbuf);
-                snprintf(x->detail, sizeof x->detail, "%s%s%s", detail, *detail ? " " : "", idbuf);
+                size_t n = strlen(detail);
+                /* "closed=<id>", "limit <id>" */
+                snprintf(x->detail, sizeof x->detail, "%s%s%s", detail,
+                         n > 0 && detail[n - 1] != '=' ? " " : "", idbuf);
         } else
                 snprintf(x->detail, sizeof x->detail, "%s", detail);
         if (loser) {

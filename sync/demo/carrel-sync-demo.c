@@ -121,7 +121,7 @@ static void print_exceptions(Node *n)
                          &st),
               "query");
         while (db_step(st) == 1)
-                printf("    %-8s %-24s %.24s\n", (const char *)sqlite3_column_text(st, 0),
+                printf("    %-8s %-24s %s\n", (const char *)sqlite3_column_text(st, 0),
                        fold_exception_to_string(sqlite3_column_int(st, 1)),
                        (const char *)sqlite3_column_text(st, 2));
         sqlite3_finalize(st);
