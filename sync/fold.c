@@ -1003,6 +1003,9 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         assert_return(j && (ids || n == 0), -EINVAL);
         if (n == 0)
                 return 0;
+        r = journal_index_catch_up(j);
+        if (r < 0)
+                goto out;
         r = db_prepare(j->db, "SELECT item FROM patron_item WHERE patron = ?;", &items_of);
         if (r < 0)
                 goto out;
@@ -1112,6 +1115,9 @@ int64_t fold_rebuild(Journal *j)
         r = db_begin(j->db);
         if (r < 0)
                 return r;
+        r = journal_index_catch_up(j);
+        if (r < 0)
+                goto out;
         r = db_exec(j->db, "DELETE FROM patron; DELETE FROM patron_field; DELETE FROM account;"
                            "DELETE FROM payment; DELETE FROM item; DELETE FROM loan; DELETE FROM hold;"
                            "DELETE FROM exception;");

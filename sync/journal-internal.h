@@ -10,18 +10,24 @@ struct Journal {
         sqlite3 *db;
         FoldWriter *writer; /* fold.c's statements, prepared on first use */
         FoldParams params;
-        sqlite3_stmt *insert, *entity, *link, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
+        sqlite3_stmt *insert, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
         sqlite3_stmt *pend_put, *pend_get, *pend_del; /* exchange.c */
         sqlite3_stmt *bytes_by_id; /* fold.c */
         sqlite3_stmt *quarantine_trim;
 };
 
-/* Insert one decoded, already verified entry, with its entity index rows.
+/* Insert one decoded, already verified entry (the entity index follows in
+ * journal_index_catch_up()).
  * Inside an open transaction; the version vector is the caller's business
  * (journal_set_tip). Returns 0 and the journal row id, or -errno. */
 int journal_insert_locked(Journal *j, const Entry *e, const uint8_t *bytes, size_t size,
                           const uint8_t hash[ENTRY_HASH_SIZE], const uint8_t *sig, bool refused,
                           int64_t *ret_id);
+
+/* Bring the entity index (entity_entry, patron_item) up to date with every
+ * stored entry, in sorted bulk. Inside an open transaction; idempotent.
+ * The fold calls it before it reads the index. Returns 0 or -errno. */
+int journal_index_catch_up(Journal *j);
 
 int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
                     const uint8_t hash[ENTRY_HASH_SIZE]);

@@ -72,10 +72,9 @@ Journal *journal_free(Journal *j)
 {
         if (!j)
                 return NULL;
-        sqlite3_stmt **all[] = { &j->insert,      &j->entity,         &j->link,     &j->tip_get,
-                                 &j->tip_set,     &j->quarantine,     &j->hash_at,  &j->range,
-                                 &j->by_id,       &j->pend_put,       &j->pend_get, &j->pend_del,
-                                 &j->bytes_by_id, &j->quarantine_trim };
+        sqlite3_stmt **all[] = { &j->insert,   &j->tip_get,  &j->tip_set,     &j->quarantine,
+                                 &j->hash_at,  &j->range,    &j->by_id,       &j->pend_put,
+                                 &j->pend_get, &j->pend_del, &j->bytes_by_id, &j->quarantine_trim };
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
         fold_writer_free(j->writer);
@@ -115,11 +114,9 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                 sqlite3_stmt **st;
                 const char *sql;
         } stmts[] = {
-                { &j->insert, "INSERT INTO journal (origin, seq, hlc, kind, hash, bytes, sig, refused) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?);" },
-                { &j->entity,
-                  "INSERT INTO entity_entry (entity, hlc, origin, seq, jid) VALUES (?, ?, ?, ?, ?);" },
-                { &j->link, "INSERT OR IGNORE INTO patron_item (patron, item) VALUES (?, ?);" },
+                { &j->insert, "INSERT INTO journal (origin, seq, hlc, kind, hash, bytes, sig, refused, "
+                              "entity, link_patron) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" },
                 { &j->tip_get, "SELECT seq, hash FROM vv WHERE origin = ?;" },
                 { &j->tip_set,
                   "INSERT INTO vv (origin, seq, hash) VALUES (?, ?, ?) "
@@ -185,31 +182,57 @@ int journal_insert_locked(Journal *j, const Entry *e, const uint8_t *bytes, size
         else
                 sqlite3_bind_null(j->insert, 7);
         sqlite3_bind_int(j->insert, 8, refused);
+        entry_entity_key(e, key, sizeof key);
+        sqlite3_bind_text(j->insert, 9, key, -1, SQLITE_STATIC);
+        if (!entry_kind_is_patron_scoped(e->kind) && ENTRY_HAS(e, BODY_PATRON))
+                sqlite3_bind_text(j->insert, 10, e->patron, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(j->insert, 10);
         r = run(j->insert);
         if (r < 0)
                 return r;
         id = sqlite3_last_insert_rowid(j->db);
 
-        entry_entity_key(e, key, sizeof key);
-        sqlite3_bind_text(j->entity, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(j->entity, 2, (int64_t)e->hlc);
-        sqlite3_bind_blob(j->entity, 3, e->origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(j->entity, 4, (int64_t)e->seq);
-        sqlite3_bind_int64(j->entity, 5, id);
-        r = run(j->entity);
-        if (r < 0)
-                return r;
-
-        if (!entry_kind_is_patron_scoped(e->kind) && ENTRY_HAS(e, BODY_PATRON)) {
-                sqlite3_bind_text(j->link, 1, e->patron, -1, SQLITE_STATIC);
-                sqlite3_bind_text(j->link, 2, e->item, -1, SQLITE_STATIC);
-                r = run(j->link);
-                if (r < 0)
-                        return r;
-        }
         if (ret_id)
                 *ret_id = id;
         return 0;
+}
+
+int journal_index_catch_up(Journal *j)
+{
+        int r;
+
+        assert_return(j, -EINVAL);
+        /* Sorted bulk inserts (SQLite's sorter orders the rows) walk the
+         * index B-trees in order; OR IGNORE makes a re-run harmless. */
+        r = db_exec(
+                j->db,
+                "INSERT OR IGNORE INTO entity_entry (entity, hlc, origin, seq, jid) "
+                "  SELECT entity, hlc, origin, seq, id FROM journal "
+                "  WHERE id > (SELECT through FROM index_state) ORDER BY entity, hlc, origin, seq;"
+                "INSERT OR IGNORE INTO patron_item (patron, item) "
+                "  SELECT DISTINCT link_patron, substr(entity, 3) FROM journal "
+                "  WHERE id > (SELECT through FROM index_state) AND link_patron IS NOT NULL ORDER BY 1, 2;"
+                "UPDATE index_state SET through = (SELECT ifnull(max(id), 0) FROM journal);");
+        return r;
+}
+
+int journal_index(Journal *j)
+{
+        int r;
+
+        assert_return(j, -EINVAL);
+        if (!sqlite3_get_autocommit(j->db))
+                return journal_index_catch_up(j);
+        r = db_begin(j->db);
+        if (r < 0)
+                return r;
+        r = journal_index_catch_up(j);
+        if (r >= 0)
+                r = db_commit(j->db);
+        if (r < 0)
+                db_rollback(j->db);
+        return r;
 }
 
 int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,

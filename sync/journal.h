@@ -87,6 +87,13 @@ typedef enum JournalAppendFlags {
 int64_t journal_append(Journal *j, const JournalSigner *s, Hlc *clock, uint64_t now_ms, Entry *entries,
                        size_t n, JournalAppendFlags flags);
 
+/* Bring the entity index the fold reads (which entries belong to which
+ * patron or item) up to date, in sorted bulk. Appends and received batches
+ * leave it to the fold, which calls this first; a bulk import without
+ * JOURNAL_APPEND_FOLD may call it once at the end. Runs in the caller's
+ * transaction, or its own. Idempotent. Returns 0 or -errno. */
+int journal_index(Journal *j);
+
 /* One stored entry as read back; bytes are valid until the next call on j. */
 typedef struct JournalRow {
         int64_t id;

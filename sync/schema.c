@@ -13,6 +13,9 @@ static const DbMigration migrations[] = {
           "  id INTEGER PRIMARY KEY,"
           "  origin BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, kind INTEGER NOT NULL,"
           "  hash BLOB NOT NULL, bytes BLOB NOT NULL, sig BLOB, refused INTEGER NOT NULL DEFAULT 0,"
+          /* From the body, for the entity index: the fold entity key and,
+           * for item entries naming a patron, that patron. */
+          "  entity TEXT NOT NULL, link_patron TEXT,"
           "  UNIQUE (origin, seq));"
           /* Version vector: per origin the highest contiguous seq and its hash. */
           "CREATE TABLE vv (origin BLOB PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL) WITHOUT "
@@ -26,6 +29,11 @@ static const DbMigration migrations[] = {
           "CREATE TABLE entity_entry (entity TEXT NOT NULL, hlc INTEGER NOT NULL, origin BLOB NOT NULL,"
           "  seq INTEGER NOT NULL, jid INTEGER NOT NULL, PRIMARY KEY (entity, hlc, origin, seq)) WITHOUT "
           "ROWID;"
+          /* The entity index is brought up to date in bulk, sorted, by the
+           * fold (journal_index_catch_up): appends stay sequential writes.
+           * `through` is the journal id up to which it is complete. */
+          "CREATE TABLE index_state (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL);"
+          "INSERT INTO index_state VALUES (1, 0);"
           /* Which items a patron's entries touch (and back). */
           "CREATE TABLE patron_item (patron TEXT NOT NULL, item TEXT NOT NULL,"
           "  PRIMARY KEY (patron, item)) WITHOUT ROWID;"
