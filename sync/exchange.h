@@ -1,0 +1,113 @@
+/* Anti-entropy exchange, independent of the transport.
+ *
+ * Each node keeps a version vector: per origin, the highest contiguous seq it
+ * holds. Given the peer's vector, exchange_batch_build() picks what the peer
+ * lacks, in one bounded batch, each origin's run ending on a signed entry so
+ * the receiver can authenticate it. exchange_apply() verifies and stores a
+ * received batch and folds what it stored, in one transaction; it is
+ * idempotent (a resend reports DUPLICATE), resumable (the next batch starts
+ * from the acked vector) and reports an outcome per entry. An entry whose
+ * predecessor is missing is HELD (kept, authenticated, in the pending table)
+ * and released when the gap fills; a refused entry is QUARANTINED with its
+ * reason and holds back its origin's later entries.
+ *
+ * Batch wire format (CBOR): [ version=1, [ [entry: bstr, sig: bstr(64) / null], ... ] ].
+ * Within a batch each origin's entries are ascending and contiguous. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync/entry.h"
+#include "sync/hlc.h"
+#include "sync/journal.h"
+
+#define EXCHANGE_BATCH_MAX_ENTRIES 4096
+#define EXCHANGE_BATCH_MAX_BYTES (4u * 1024 * 1024)
+
+typedef struct VersionVectorEntry {
+        uint8_t origin[ENTRY_ORIGIN_SIZE];
+        uint64_t seq;
+} VersionVectorEntry;
+
+typedef struct VersionVector {
+        VersionVectorEntry *v; /* sorted by origin */
+        size_t n;
+} VersionVector;
+
+/* The journal's version vector. Returns 0 or -errno. */
+int version_vector_get(Journal *j, VersionVector *ret);
+void version_vector_done(VersionVector *vv);
+/* The seq recorded for origin, 0 if none. */
+uint64_t version_vector_seq(const VersionVector *vv, const uint8_t origin[ENTRY_ORIGIN_SIZE]);
+
+typedef struct BatchEntry {
+        uint8_t *bytes;
+        size_t size;
+        bool has_sig;
+        uint8_t sig[ENTRY_SIG_SIZE];
+} BatchEntry;
+
+typedef struct Batch {
+        BatchEntry *e;
+        size_t n;
+} Batch;
+
+void batch_done(Batch *b);
+
+/* Append a copy of one entry (and its signature, may be NULL). */
+int batch_add(Batch *b, const uint8_t *bytes, size_t size, const uint8_t *sig);
+
+/* The entries this journal holds and the peer (vector `peer`) lacks, at most
+ * max_entries and about max_bytes (0: the EXCHANGE_* limits). Each origin's
+ * run ends on a signed entry; a run that cannot (its next signature lies
+ * beyond the limits) is left for a later batch. An empty batch means the
+ * peer is up to date. Returns 0 or -errno. */
+int exchange_batch_build(Journal *j, const VersionVector *peer, size_t max_entries, size_t max_bytes,
+                         Batch *ret);
+
+/* Serialise / parse a batch. The decoder bounds the entry count, each entry's
+ * size (ENTRY_MAX_SIZE) and the total (EXCHANGE_BATCH_MAX_BYTES), and refuses
+ * anything else with -EBADMSG (-EPROTONOSUPPORT for another version). */
+int exchange_batch_encode(const Batch *b, uint8_t **ret, size_t *ret_size);
+int exchange_batch_decode(const uint8_t *data, size_t size, Batch *ret);
+
+/* What the receiver trusts. Filled in by the policy engine and the device
+ * registry; the sync core makes no decision of its own about either. */
+typedef struct SyncTrust {
+        /* 0 with the origin's Ed25519 public key and the HLC from which it is
+         * revoked (0: not revoked), or -ENOENT for an unknown device. */
+        int (*device_lookup)(void *userdata, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint8_t ret_pk[32],
+                             uint64_t *ret_revoked_hlc);
+        /* >0 if actor had the right to record an entry of this kind at hlc, 0
+         * if not, <0 on error. NULL: everyone may. Must be deterministic
+         * (every node decides the same for the same entry). */
+        int (*authorize)(void *userdata, const char *actor, EntryKind kind, uint64_t hlc);
+        void *userdata;
+} SyncTrust;
+
+typedef enum ExchangeOutcome {
+        OUTCOME_APPLIED = 1,
+        OUTCOME_DUPLICATE,
+        OUTCOME_HELD,
+        OUTCOME_QUARANTINED,
+} ExchangeOutcome;
+
+typedef struct ExchangeResult {
+        uint8_t origin[ENTRY_ORIGIN_SIZE]; /* zeros if undecodable */
+        uint64_t seq;
+        ExchangeOutcome outcome;
+        QuarantineReason reason; /* for QUARANTINED */
+} ExchangeResult;
+
+const char *exchange_outcome_to_string(ExchangeOutcome o);
+
+/* Verify, store and fold a received batch, in one transaction (durable on
+ * return). clock is merged with every accepted entry; now_ms is the
+ * receiver's wall clock (the CLOCK_SKEW bound is clock->max_skew_ms).
+ * results (b->n slots) receives one outcome per batch entry, in batch order.
+ * Returns the number of entries applied (including released held ones), or
+ * -errno with nothing stored. */
+int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_ms, const Batch *b,
+                   ExchangeResult *results);

@@ -1,0 +1,1202 @@
+/* See fold.h. A fold run loads the affected entities' entries, sorts them in
+ * fold order, folds them in memory and writes the entities back. Entity
+ * lookup uses glibc's hsearch_r: the table is sized once per run from the
+ * number of entries, which bounds the number of entities. */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lib/db.h"
+#include "sync/fold.h"
+#include "sync/hlc.h"
+#include "sync/journal-internal.h"
+
+static const char *const exception_names[_EXC_MAX] = {
+        [EXC_IMPLICIT_CHECKIN] = "IMPLICIT_CHECKIN",
+        [EXC_CHECKIN_NOT_ON_LOAN] = "CHECKIN_NOT_ON_LOAN",
+        [EXC_RENEW_AFTER_RETURN] = "RENEW_AFTER_RETURN",
+        [EXC_RENEW_BLOCKED] = "RENEW_BLOCKED",
+        [EXC_PATRON_BLOCKED_OVERRIDE] = "PATRON_BLOCKED_OVERRIDE",
+        [EXC_HOLD_RETARGETED] = "HOLD_RETARGETED",
+        [EXC_ITEM_UNKNOWN] = "ITEM_UNKNOWN",
+        [EXC_SUBJECT_ERASED] = "SUBJECT_ERASED",
+        [EXC_CONCURRENT_EDIT] = "CONCURRENT_EDIT",
+        [EXC_DUPLICATE_PAYMENT] = "DUPLICATE_PAYMENT",
+        [EXC_QUARANTINED] = "QUARANTINED",
+        [EXC_CLOCK_SKEW] = "CLOCK_SKEW",
+};
+
+const char *fold_exception_to_string(FoldException e)
+{
+        if (e <= 0 || e >= _EXC_MAX)
+                return NULL;
+        return exception_names[e];
+}
+
+typedef struct EntryId {
+        uint8_t origin[ENTRY_ORIGIN_SIZE];
+        uint64_t seq;
+} EntryId;
+
+typedef struct Ref {
+        uint64_t hlc;
+        EntryId id;
+        int64_t jid;
+} Ref;
+
+typedef struct FieldState {
+        uint8_t *ct;
+        size_t len;
+        uint64_t hlc;
+        EntryId id;
+} FieldState;
+
+typedef struct PaymentRec {
+        char id[ENTRY_ID_MAX + 1];
+        uint64_t amount;
+        EntryId entry;
+} PaymentRec;
+
+/* What every entity state starts with. */
+typedef struct EntityHead {
+        char key[ENTRY_ID_MAX + 3]; /* "p:<id>" or "i:<barcode>" */
+        bool write; /* written back at the end of the run */
+} EntityHead;
+
+typedef struct PatronState {
+        EntityHead head;
+        const char *id;
+        bool seen, registered, blocked, erased, has_key;
+        uint8_t key_id[ENTRY_KEY_ID_SIZE];
+        uint64_t expiry, erased_hlc, visits, last_visit, anon_cutoff;
+        uint64_t fines, paid;
+        FieldState fields[_PATRON_FIELD_MAX];
+        PaymentRec *pays;
+        size_t n_pays;
+} PatronState;
+
+typedef struct Loan {
+        EntryId id;
+        uint64_t start, due, end;
+        int end_kind;
+        unsigned renewals;
+        PatronState *patron;
+} Loan;
+
+typedef struct Hold {
+        EntryId id;
+        uint64_t placed;
+        PatronState *patron;
+        int state;
+        unsigned retargets;
+} Hold;
+
+typedef struct ItemState {
+        EntityHead head;
+        const char *barcode;
+        bool seen, added, withdrawn, last_end_checkin;
+        char *title;
+        Loan *loans;
+        size_t n_loans;
+        ssize_t open; /* index of the open loan, -1 if none */
+        Hold *holds;
+        size_t n_holds;
+} ItemState;
+
+typedef struct Exc {
+        const EntityHead *owner; /* the entity it belongs to */
+        uint64_t hlc;
+        EntryId id;
+        int code;
+        char detail[96];
+        uint8_t *loser;
+        size_t loser_len;
+} Exc;
+
+typedef struct FoldRun {
+        Journal *j;
+        bool write_all; /* a full rebuild: every entity is written */
+        struct hsearch_data map;
+        bool map_live;
+        size_t capacity, n_entities;
+        PatronState **patrons;
+        size_t n_patrons;
+        ItemState **items;
+        size_t n_items;
+        Exc *exc;
+        size_t n_exc, cap_exc;
+} FoldRun;
+
+/* Grow *array (of elem bytes, n used) by one slot; returns it zeroed. */
+static void *grow(void *array_p, size_t *n, size_t elem)
+{
+        void **array = array_p;
+        void *p;
+
+        /* Double at powers of two: amortised O(1) without a capacity field. */
+        if ((*n & (*n - 1)) == 0) {
+                p = realloc(*array, (*n ? *n * 2 : 1) * elem);
+                if (!p)
+                        return NULL;
+                *array = p;
+        }
+        p = (uint8_t *)*array + (*n)++ * elem;
+        memset(p, 0, elem);
+        return p;
+}
+
+static void fold_run_done(FoldRun *f)
+{
+        for (size_t i = 0; i < f->n_patrons; i++) {
+                for (size_t k = 0; k < _PATRON_FIELD_MAX; k++)
+                        free(f->patrons[i]->fields[k].ct);
+                free(f->patrons[i]->pays);
+                free(f->patrons[i]);
+        }
+        for (size_t i = 0; i < f->n_items; i++) {
+                free(f->items[i]->title);
+                free(f->items[i]->loans);
+                free(f->items[i]->holds);
+                free(f->items[i]);
+        }
+        for (size_t i = 0; i < f->n_exc; i++)
+                free(f->exc[i].loser);
+        free(f->patrons);
+        free(f->items);
+        free(f->exc);
+        if (f->map_live)
+                hdestroy_r(&f->map);
+}
+
+static int fold_run_init(FoldRun *f, Journal *j, size_t max_entities)
+{
+        *f = (FoldRun){ .j = j, .capacity = max_entities + 16 };
+        /* hsearch_r wants headroom to keep probe chains short. */
+        if (!hcreate_r(f->capacity * 2, &f->map))
+                return -ENOMEM;
+        f->map_live = true;
+        return 0;
+}
+
+/* Look up (or create) the entity with key "p:x"/"i:x". */
+static void *entity_get(FoldRun *f, const char *key)
+{
+        ENTRY q = { .key = (char *)key }, *found;
+
+        if (hsearch_r(q, FIND, &found, &f->map) && found)
+                return found->data;
+        if (f->n_entities >= f->capacity)
+                return NULL; /* bounded by construction; see callers */
+        if (key[0] == 'p') {
+                PatronState *p = calloc(1, sizeof *p), **slot;
+                if (!p)
+                        return NULL;
+                slot = grow(&f->patrons, &f->n_patrons, sizeof *slot);
+                if (!slot) {
+                        free(p);
+                        return NULL;
+                }
+                *slot = p;
+                snprintf(p->head.key, sizeof p->head.key, "%s", key);
+                p->head.write = f->write_all;
+                p->id = p->head.key + 2;
+                q.key = p->head.key;
+                q.data = p;
+        } else {
+                ItemState *it = calloc(1, sizeof *it), **slot;
+                if (!it)
+                        return NULL;
+                slot = grow(&f->items, &f->n_items, sizeof *slot);
+                if (!slot) {
+                        free(it);
+                        return NULL;
+                }
+                *slot = it;
+                snprintf(it->head.key, sizeof it->head.key, "%s", key);
+                it->barcode = it->head.key + 2;
+                it->open = -1;
+                it->head.write = true; /* every item in a run may change */
+                q.key = it->head.key;
+                q.data = it;
+        }
+        if (!hsearch_r(q, ENTER, &found, &f->map))
+                return NULL;
+        f->n_entities++;
+        return q.data;
+}
+
+static PatronState *patron_get(FoldRun *f, const char *id)
+{
+        char key[ENTRY_ID_MAX + 3];
+        snprintf(key, sizeof key, "p:%s", id);
+        return entity_get(f, key);
+}
+
+static ItemState *item_get(FoldRun *f, const char *barcode)
+{
+        char key[ENTRY_ID_MAX + 3];
+        snprintf(key, sizeof key, "i:%s", barcode);
+        return entity_get(f, key);
+}
+
+static void id_of(const Entry *e, EntryId *ret)
+{
+        memcpy(ret->origin, e->origin, ENTRY_ORIGIN_SIZE);
+        ret->seq = e->seq;
+}
+
+static void id_format(const EntryId *id, char *buf, size_t size)
+{
+        char hex[2 * ENTRY_ORIGIN_SIZE + 1];
+        sodium_bin2hex(hex, sizeof hex, id->origin, ENTRY_ORIGIN_SIZE);
+        snprintf(buf, size, "%s:%llu", hex, (unsigned long long)id->seq);
+}
+
+static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldException code,
+                   const char *detail, const EntryId *ref, const uint8_t *loser, size_t loser_len)
+{
+        Exc *x;
+
+        if (f->n_exc == f->cap_exc) {
+                size_t cap = f->cap_exc ? f->cap_exc * 2 : 64;
+                Exc *p = realloc(f->exc, cap * sizeof *p);
+                if (!p)
+                        return -ENOMEM;
+                f->exc = p;
+                f->cap_exc = cap;
+        }
+        x = &f->exc[f->n_exc];
+        *x = (Exc){ .owner = owner, .hlc = e->hlc, .code = code };
+        id_of(e, &x->id);
+        if (ref) {
+                char idbuf[64];
+                id_format(ref, idbuf, sizeof idbuf);
+                size_t n = strlen(detail);
+                /* "closed=<id>", "limit <id>" */
+                snprintf(x->detail, sizeof x->detail, "%s%s%s", detail,
+                         n > 0 && detail[n - 1] != '=' ? " " : "", idbuf);
+        } else
+                snprintf(x->detail, sizeof x->detail, "%s", detail);
+        if (loser) {
+                x->loser = malloc(loser_len);
+                if (!x->loser)
+                        return -ENOMEM;
+                memcpy(x->loser, loser, loser_len);
+                x->loser_len = loser_len;
+        }
+        f->n_exc++;
+        return 0;
+}
+
+/* ---- patron-scoped entries ---- */
+
+static int patron_set_fields(FoldRun *f, PatronState *p, const Entry *e)
+{
+        int r;
+
+        for (size_t i = 0; i < e->n_fields; i++) {
+                const EntryField *ef = &e->fields[i];
+                FieldState *fs = &p->fields[ef->id];
+                uint8_t *ct;
+
+                /* The writer did not see the version it overwrites. Fold
+                 * order makes this entry the later (hlc, origin): it wins,
+                 * and the loser is kept in the exception. */
+                if (fs->ct && fs->hlc != ef->base) {
+                        char what[32];
+                        snprintf(what, sizeof what, "field=%u loser=", ef->id);
+                        r = exc_add(f, &p->head, e, EXC_CONCURRENT_EDIT, what, &fs->id, fs->ct, fs->len);
+                        if (r < 0)
+                                return r;
+                }
+                ct = realloc(fs->ct, ef->ct_len);
+                if (!ct)
+                        return -ENOMEM;
+                memcpy(ct, ef->ct, ef->ct_len);
+                fs->ct = ct;
+                fs->len = ef->ct_len;
+                fs->hlc = e->hlc;
+                id_of(e, &fs->id);
+        }
+        return 0;
+}
+
+static int fold_patron_entry(FoldRun *f, PatronState *p, const Entry *e)
+{
+        int r;
+
+        if (p->erased && e->kind != ENTRY_LOAN_ANONYMISE) {
+                r = exc_add(f, &p->head, e, EXC_SUBJECT_ERASED, "", NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        switch (e->kind) {
+        case ENTRY_PATRON_REGISTER:
+        case ENTRY_PATRON_UPDATE:
+                if (e->kind == ENTRY_PATRON_REGISTER)
+                        p->registered = true;
+                if (ENTRY_HAS(e, BODY_EXPIRY))
+                        p->expiry = e->expiry;
+                if (p->erased)
+                        return 0; /* personal fields never return */
+                if (ENTRY_HAS(e, BODY_KEY_ID)) {
+                        memcpy(p->key_id, e->key_id, ENTRY_KEY_ID_SIZE);
+                        p->has_key = true;
+                }
+                return patron_set_fields(f, p, e);
+        case ENTRY_PATRON_BLOCK:
+                p->blocked = true;
+                return 0;
+        case ENTRY_PATRON_UNBLOCK:
+                p->blocked = false;
+                return 0;
+        case ENTRY_PATRON_ERASE:
+                if (p->erased)
+                        return 0;
+                p->erased = true;
+                p->erased_hlc = e->hlc;
+                for (size_t k = 0; k < _PATRON_FIELD_MAX; k++) {
+                        free(p->fields[k].ct);
+                        p->fields[k] = (FieldState){ 0 };
+                }
+                return 0;
+        case ENTRY_FINE:
+                p->fines += e->amount;
+                return 0;
+        case ENTRY_PAYMENT: {
+                PaymentRec *pay;
+                for (size_t i = 0; i < p->n_pays; i++)
+                        if (strcmp(p->pays[i].id, e->payment_id) == 0)
+                                return exc_add(f, &p->head, e, EXC_DUPLICATE_PAYMENT,
+                                               "first=", &p->pays[i].entry, NULL, 0);
+                pay = grow(&p->pays, &p->n_pays, sizeof *pay);
+                if (!pay)
+                        return -ENOMEM;
+                snprintf(pay->id, sizeof pay->id, "%s", e->payment_id);
+                pay->amount = e->amount;
+                id_of(e, &pay->entry);
+                p->paid += e->amount;
+                return 0;
+        }
+        case ENTRY_VISIT:
+                p->visits++;
+                p->last_visit = e->hlc;
+                return 0;
+        case ENTRY_LOAN_ANONYMISE:
+                p->anon_cutoff = MAX(p->anon_cutoff, e->cutoff);
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+/* ---- item-scoped entries ---- */
+
+static Hold *first_active_hold(ItemState *it)
+{
+        for (size_t i = 0; i < it->n_holds; i++)
+                if (it->holds[i].state == HOLD_ACTIVE)
+                        return &it->holds[i];
+        return NULL;
+}
+
+static Hold *active_hold_of(ItemState *it, PatronState *p)
+{
+        for (size_t i = 0; i < it->n_holds; i++)
+                if (it->holds[i].state == HOLD_ACTIVE && it->holds[i].patron == p)
+                        return &it->holds[i];
+        return NULL;
+}
+
+static bool other_patron_holds(ItemState *it, PatronState *p)
+{
+        for (size_t i = 0; i < it->n_holds; i++)
+                if (it->holds[i].state == HOLD_ACTIVE && it->holds[i].patron != p)
+                        return true;
+        return false;
+}
+
+static int fold_checkout(FoldRun *f, ItemState *it, PatronState *p, const Entry *e)
+{
+        Hold *h;
+        Loan *l;
+        int r;
+
+        if (p->blocked || (p->expiry != 0 && p->expiry < hlc_ms(e->hlc))) {
+                r = exc_add(f, &it->head, e, EXC_PATRON_BLOCKED_OVERRIDE, "", NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        if (it->open >= 0) {
+                Loan *cur = &it->loans[it->open];
+                if (cur->patron == p) {
+                        /* Same patron: a renewal. */
+                        cur->due = e->due;
+                        cur->renewals++;
+                        return 0;
+                }
+                cur->end = e->hlc;
+                cur->end_kind = LOAN_END_IMPLICIT;
+                it->open = -1;
+                it->last_end_checkin = false;
+                r = exc_add(f, &it->head, e, EXC_IMPLICIT_CHECKIN, "closed=", &cur->id, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        h = first_active_hold(it);
+        if (h && h->patron != p) {
+                h->retargets++;
+                r = exc_add(f, &it->head, e, EXC_HOLD_RETARGETED, "hold=", &h->id, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        h = active_hold_of(it, p);
+        if (h)
+                h->state = HOLD_FILLED;
+
+        l = grow(&it->loans, &it->n_loans, sizeof *l);
+        if (!l)
+                return -ENOMEM;
+        id_of(e, &l->id);
+        l->start = e->hlc;
+        l->due = e->due;
+        l->patron = p;
+        it->open = (ssize_t)(it->n_loans - 1);
+        return 0;
+}
+
+static int fold_item_entry(FoldRun *f, ItemState *it, PatronState *p, const Entry *e)
+{
+        int r;
+
+        if (!it->added && e->kind != ENTRY_ITEM_ADD) {
+                r = exc_add(f, &it->head, e, EXC_ITEM_UNKNOWN, "", NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        if (p && p->erased) {
+                r = exc_add(f, &it->head, e, EXC_SUBJECT_ERASED, "", NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        switch (e->kind) {
+        case ENTRY_ITEM_ADD:
+        case ENTRY_ITEM_UPDATE:
+                if (e->kind == ENTRY_ITEM_ADD)
+                        it->added = true;
+                if (ENTRY_HAS(e, BODY_TITLE)) {
+                        char *t = strdup(e->title);
+                        if (!t)
+                                return -ENOMEM;
+                        free(it->title);
+                        it->title = t;
+                }
+                return 0;
+        case ENTRY_ITEM_WITHDRAW:
+                it->withdrawn = true;
+                return 0;
+        case ENTRY_CHECKOUT:
+                return fold_checkout(f, it, p, e);
+        case ENTRY_CHECKIN:
+                if (it->open >= 0) {
+                        it->loans[it->open].end = e->hlc;
+                        it->loans[it->open].end_kind = LOAN_END_CHECKIN;
+                        it->open = -1;
+                        it->last_end_checkin = true;
+                        return 0;
+                }
+                /* A duplicate checkin is explained by the one that ended the
+                 * last loan; anything else is worth a look. */
+                if (it->last_end_checkin)
+                        return 0;
+                return exc_add(f, &it->head, e, EXC_CHECKIN_NOT_ON_LOAN, "", NULL, NULL, 0);
+        case ENTRY_RENEW: {
+                Loan *cur = it->open >= 0 ? &it->loans[it->open] : NULL;
+                if (!cur || cur->patron != p)
+                        return exc_add(f, &it->head, e, EXC_RENEW_AFTER_RETURN, "", NULL, NULL, 0);
+                if (cur->renewals >= f->j->params.renew_limit)
+                        return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "limit", NULL, NULL, 0);
+                if (other_patron_holds(it, p))
+                        return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "hold", NULL, NULL, 0);
+                cur->due = e->due;
+                cur->renewals++;
+                return 0;
+        }
+        case ENTRY_HOLD_PLACE: {
+                Hold *h;
+                if (active_hold_of(it, p))
+                        return 0;
+                h = grow(&it->holds, &it->n_holds, sizeof *h);
+                if (!h)
+                        return -ENOMEM;
+                id_of(e, &h->id);
+                h->placed = e->hlc;
+                h->patron = p;
+                h->state = HOLD_ACTIVE;
+                return 0;
+        }
+        case ENTRY_HOLD_CANCEL: {
+                Hold *h = active_hold_of(it, p);
+                if (h)
+                        h->state = HOLD_CANCELLED;
+                return 0;
+        }
+        default:
+                return -EINVAL;
+        }
+}
+
+static int fold_entry(FoldRun *f, const Entry *e, bool refused)
+{
+        if (entry_kind_is_patron_scoped(e->kind)) {
+                PatronState *p = patron_get(f, e->patron);
+                if (!p)
+                        return -ENOMEM;
+                p->seen = true;
+                if (refused)
+                        return exc_add(f, &p->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
+                return fold_patron_entry(f, p, e);
+        } else {
+                ItemState *it = item_get(f, e->item);
+                PatronState *p = NULL;
+                if (!it)
+                        return -ENOMEM;
+                it->seen = true;
+                if (refused)
+                        return exc_add(f, &it->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
+                if (ENTRY_HAS(e, BODY_PATRON)) {
+                        p = patron_get(f, e->patron);
+                        if (!p)
+                                return -ENOMEM;
+                }
+                return fold_item_entry(f, it, p, e);
+        }
+}
+
+/* ---- loading ---- */
+
+static int ref_cmp(const void *a, const void *b)
+{
+        const Ref *x = a, *y = b;
+        int c;
+
+        if (x->hlc != y->hlc)
+                return x->hlc < y->hlc ? -1 : 1;
+        c = memcmp(x->id.origin, y->id.origin, ENTRY_ORIGIN_SIZE);
+        if (c != 0)
+                return c;
+        return x->id.seq < y->id.seq ? -1 : x->id.seq > y->id.seq;
+}
+
+typedef struct RefList {
+        Ref *v;
+        size_t n;
+} RefList;
+
+static int refs_add_rows(sqlite3_stmt *st, RefList *refs)
+{
+        int r;
+
+        while ((r = db_step(st)) == 1) {
+                Ref *x = grow(&refs->v, &refs->n, sizeof *x);
+                if (!x)
+                        return -ENOMEM;
+                x->hlc = (uint64_t)sqlite3_column_int64(st, 0);
+                if (sqlite3_column_bytes(st, 1) != ENTRY_ORIGIN_SIZE)
+                        return -EUCLEAN;
+                memcpy(x->id.origin, sqlite3_column_blob(st, 1), ENTRY_ORIGIN_SIZE);
+                x->id.seq = (uint64_t)sqlite3_column_int64(st, 2);
+                x->jid = sqlite3_column_int64(st, 3);
+        }
+        return r;
+}
+
+/* Fold the entries in refs (sorted here) into f. */
+static int fold_refs(FoldRun *f, RefList *refs)
+{
+        sqlite3_stmt *st = f->j->bytes_by_id;
+        Entry e;
+        int r = 0;
+
+        qsort(refs->v, refs->n, sizeof *refs->v, ref_cmp);
+        for (size_t i = 0; i < refs->n && r >= 0; i++) {
+                sqlite3_bind_int64(st, 1, refs->v[i].jid);
+                r = db_step(st);
+                if (r == 0)
+                        r = -EUCLEAN;
+                /* Stored entries were verified on the way in; a decode
+                 * failure here means the database was damaged. */
+                else if (r > 0)
+                        r = entry_decode_stored(sqlite3_column_blob(st, 0),
+                                                (size_t)sqlite3_column_bytes(st, 0), &e) < 0
+                                    ? -EUCLEAN
+                                    : fold_entry(f, &e, sqlite3_column_int(st, 1) != 0);
+                sqlite3_reset(st);
+        }
+        return r < 0 ? r : 0;
+}
+
+/* ---- writing back ---- */
+
+struct FoldWriter {
+        sqlite3_stmt *del[9], *patron, *field, *account, *payment, *item, *loan, *hold, *exc;
+};
+typedef struct FoldWriter Writer;
+
+void fold_writer_free(FoldWriter *w)
+{
+        if (!w)
+                return;
+        sqlite3_stmt **all[] = { &w->patron, &w->field, &w->account, &w->payment,
+                                 &w->item,   &w->loan,  &w->hold,    &w->exc };
+        for (size_t i = 0; i < ELEMENTSOF(w->del); i++)
+                sqlite3_finalize(w->del[i]);
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                sqlite3_finalize(*all[i]);
+        free(w);
+}
+
+static int writer_init(sqlite3 *db, Writer *w)
+{
+        static const char *const del[] = {
+                "DELETE FROM patron WHERE id = ?;",
+                "DELETE FROM patron_field WHERE patron = ?;",
+                "DELETE FROM account WHERE patron = ?;",
+                "DELETE FROM payment WHERE patron = ?;",
+                "DELETE FROM item WHERE barcode = ?;",
+                "DELETE FROM loan WHERE item = ?;",
+                "DELETE FROM hold WHERE item = ?;",
+                "DELETE FROM exception WHERE entity = ?;",
+                "SELECT 1;",
+        };
+        struct {
+                sqlite3_stmt **st;
+                const char *sql;
+        } ins[] = {
+                { &w->patron, "INSERT INTO patron VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" },
+                { &w->field, "INSERT INTO patron_field VALUES (?, ?, ?, ?, ?, ?);" },
+                { &w->account, "INSERT INTO account VALUES (?, ?, ?, ?);" },
+                { &w->payment, "INSERT INTO payment VALUES (?, ?, ?, ?, ?);" },
+                { &w->item, "INSERT INTO item VALUES (?, ?, ?, ?, ?);" },
+                { &w->loan, "INSERT INTO loan VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" },
+                { &w->hold, "INSERT INTO hold VALUES (?, ?, ?, ?, ?, ?, ?);" },
+                { &w->exc, "INSERT INTO exception VALUES (?, ?, ?, ?, ?, ?, ?);" },
+        };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(del); i++) {
+                r = db_prepare(db, del[i], &w->del[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(ins); i++) {
+                r = db_prepare(db, ins[i].sql, ins[i].st);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int exec_reset(sqlite3_stmt *st)
+{
+        int r = db_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return r < 0 ? r : 0;
+}
+
+static void bind_opt(sqlite3_stmt *st, int col, uint64_t v)
+{
+        if (v)
+                sqlite3_bind_int64(st, col, (int64_t)v);
+        else
+                sqlite3_bind_null(st, col);
+}
+
+static int delete_entity(Writer *w, const char *key, bool patron)
+{
+        size_t from = patron ? 0 : 4, to = patron ? 4 : 7;
+        int r;
+
+        for (size_t i = from; i < to; i++) {
+                sqlite3_bind_text(w->del[i], 1, key + 2, -1, SQLITE_STATIC);
+                r = exec_reset(w->del[i]);
+                if (r < 0)
+                        return r;
+        }
+        sqlite3_bind_text(w->del[7], 1, key, -1, SQLITE_STATIC);
+        return exec_reset(w->del[7]);
+}
+
+static int write_patron(Writer *w, const PatronState *p)
+{
+        int r;
+
+        if (!p->seen)
+                return 0;
+        sqlite3_bind_text(w->patron, 1, p->id, -1, SQLITE_STATIC);
+        if (p->has_key)
+                sqlite3_bind_blob(w->patron, 2, p->key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int(w->patron, 3, p->registered);
+        sqlite3_bind_int(w->patron, 4, p->blocked);
+        bind_opt(w->patron, 5, p->expiry);
+        sqlite3_bind_int(w->patron, 6, p->erased);
+        bind_opt(w->patron, 7, p->erased_hlc);
+        sqlite3_bind_int64(w->patron, 8, (int64_t)p->visits);
+        bind_opt(w->patron, 9, p->last_visit);
+        bind_opt(w->patron, 10, p->anon_cutoff);
+        r = exec_reset(w->patron);
+        if (r < 0)
+                return r;
+        for (int k = 1; k < _PATRON_FIELD_MAX; k++) {
+                const FieldState *fs = &p->fields[k];
+                if (!fs->ct)
+                        continue;
+                sqlite3_bind_text(w->field, 1, p->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int(w->field, 2, k);
+                sqlite3_bind_blob(w->field, 3, fs->ct, (int)fs->len, SQLITE_STATIC);
+                sqlite3_bind_int64(w->field, 4, (int64_t)fs->hlc);
+                sqlite3_bind_blob(w->field, 5, fs->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(w->field, 6, (int64_t)fs->id.seq);
+                r = exec_reset(w->field);
+                if (r < 0)
+                        return r;
+        }
+        if (p->fines || p->n_pays) {
+                sqlite3_bind_text(w->account, 1, p->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(w->account, 2, (int64_t)p->fines);
+                sqlite3_bind_int64(w->account, 3, (int64_t)p->paid);
+                sqlite3_bind_int64(w->account, 4, (int64_t)p->fines - (int64_t)p->paid);
+                r = exec_reset(w->account);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < p->n_pays; i++) {
+                sqlite3_bind_text(w->payment, 1, p->id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(w->payment, 2, p->pays[i].id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(w->payment, 3, (int64_t)p->pays[i].amount);
+                sqlite3_bind_blob(w->payment, 4, p->pays[i].entry.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(w->payment, 5, (int64_t)p->pays[i].entry.seq);
+                r = exec_reset(w->payment);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int write_item(Writer *w, const ItemState *it)
+{
+        int r;
+
+        if (!it->seen)
+                return 0;
+        sqlite3_bind_text(w->item, 1, it->barcode, -1, SQLITE_STATIC);
+        if (it->title)
+                sqlite3_bind_text(w->item, 2, it->title, -1, SQLITE_STATIC);
+        sqlite3_bind_int(w->item, 3, !it->added);
+        sqlite3_bind_int(w->item, 4, it->withdrawn);
+        sqlite3_bind_int(w->item, 5, it->open >= 0);
+        r = exec_reset(w->item);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < it->n_loans; i++) {
+                const Loan *l = &it->loans[i];
+                /* Loan-history anonymisation: a loan that ended by the
+                 * patron's cutoff keeps no link to the patron. */
+                bool anon = l->end != 0 && l->end <= l->patron->anon_cutoff;
+
+                sqlite3_bind_text(w->loan, 1, it->barcode, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(w->loan, 2, l->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(w->loan, 3, (int64_t)l->id.seq);
+                if (!anon)
+                        sqlite3_bind_text(w->loan, 4, l->patron->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(w->loan, 5, (int64_t)l->start);
+                sqlite3_bind_int64(w->loan, 6, (int64_t)l->due);
+                bind_opt(w->loan, 7, l->end);
+                bind_opt(w->loan, 8, (uint64_t)l->end_kind);
+                sqlite3_bind_int(w->loan, 9, (int)l->renewals);
+                sqlite3_bind_int(w->loan, 10, anon);
+                r = exec_reset(w->loan);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < it->n_holds; i++) {
+                const Hold *h = &it->holds[i];
+                sqlite3_bind_text(w->hold, 1, it->barcode, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(w->hold, 2, h->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(w->hold, 3, (int64_t)h->id.seq);
+                sqlite3_bind_text(w->hold, 4, h->patron->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(w->hold, 5, (int64_t)h->placed);
+                sqlite3_bind_int(w->hold, 6, h->state);
+                sqlite3_bind_int(w->hold, 7, (int)h->retargets);
+                r = exec_reset(w->hold);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int write_back(FoldRun *f, bool delete_first)
+{
+        Writer *wp;
+        int r;
+
+        /* Prepared once per journal and kept. */
+        if (!f->j->writer) {
+                wp = calloc(1, sizeof *wp);
+                if (!wp)
+                        return -ENOMEM;
+                r = writer_init(f->j->db, wp);
+                if (r < 0) {
+                        fold_writer_free(wp);
+                        return r;
+                }
+                f->j->writer = wp;
+        }
+        wp = f->j->writer;
+        for (size_t i = 0; i < f->n_patrons; i++) {
+                if (!f->patrons[i]->head.write)
+                        continue;
+                if (delete_first) {
+                        r = delete_entity(wp, f->patrons[i]->head.key, true);
+                        if (r < 0)
+                                goto out;
+                }
+                r = write_patron(wp, f->patrons[i]);
+                if (r < 0)
+                        goto out;
+        }
+        for (size_t i = 0; i < f->n_items; i++) {
+                if (delete_first) {
+                        r = delete_entity(wp, f->items[i]->head.key, false);
+                        if (r < 0)
+                                goto out;
+                }
+                r = write_item(wp, f->items[i]);
+                if (r < 0)
+                        goto out;
+        }
+        for (size_t i = 0; i < f->n_exc; i++) {
+                const Exc *x = &f->exc[i];
+                if (!x->owner->write)
+                        continue;
+                sqlite3_bind_text(wp->exc, 1, x->owner->key, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(wp->exc, 2, (int64_t)x->hlc);
+                sqlite3_bind_blob(wp->exc, 3, x->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+                sqlite3_bind_int64(wp->exc, 4, (int64_t)x->id.seq);
+                sqlite3_bind_int(wp->exc, 5, x->code);
+                sqlite3_bind_text(wp->exc, 6, x->detail, -1, SQLITE_STATIC);
+                if (x->loser)
+                        sqlite3_bind_blob(wp->exc, 7, x->loser, (int)x->loser_len, SQLITE_STATIC);
+                /* The same entry can raise the same exception twice (e.g. a
+                 * payment id repeated within one patron): keep one row. */
+                r = db_step(wp->exc);
+                sqlite3_reset(wp->exc);
+                sqlite3_clear_bindings(wp->exc);
+                if (r < 0 && r != -EEXIST)
+                        goto out;
+        }
+        r = 0;
+out:
+        return r;
+}
+
+/* ---- entry points ---- */
+
+/* A set of entity keys: appended freely, then sorted and deduplicated. */
+typedef struct KeySet {
+        char **v;
+        size_t n;
+} KeySet;
+
+static void keyset_done(KeySet *s)
+{
+        for (size_t i = 0; i < s->n; i++)
+                free(s->v[i]);
+        free(s->v);
+}
+
+static int keyset_add(KeySet *s, const char *key)
+{
+        char *copy, **slot;
+
+        copy = strdup(key);
+        if (!copy)
+                return -ENOMEM;
+        slot = grow(&s->v, &s->n, sizeof *slot);
+        if (!slot) {
+                free(copy);
+                return -ENOMEM;
+        }
+        *slot = copy;
+        return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void keyset_unique(KeySet *s)
+{
+        size_t out = 0;
+
+        if (s->n == 0)
+                return;
+        qsort(s->v, s->n, sizeof *s->v, str_cmp);
+        for (size_t i = 1; i < s->n; i++) {
+                if (strcmp(s->v[i], s->v[out]) == 0)
+                        free(s->v[i]);
+                else
+                        s->v[++out] = s->v[i];
+        }
+        s->n = out + 1;
+}
+
+/* Add "<prefix><column 0>" for every row of st to s. */
+static int keyset_add_rows(KeySet *s, sqlite3_stmt *st, const char *prefix)
+{
+        char key[ENTRY_ID_MAX + 3];
+        int r;
+
+        while ((r = db_step(st)) == 1) {
+                snprintf(key, sizeof key, "%s%s", prefix, (const char *)sqlite3_column_text(st, 0));
+                r = keyset_add(s, key);
+                if (r < 0)
+                        break;
+        }
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+/* Whether a patron entry can change how that patron's item entries fold:
+ * the item fold reads blocked, expiry, erased and the anonymisation cutoff. */
+static bool patron_entry_affects_items(const Entry *e)
+{
+        switch (e->kind) {
+        case ENTRY_PATRON_BLOCK:
+        case ENTRY_PATRON_UNBLOCK:
+        case ENTRY_PATRON_ERASE:
+        case ENTRY_LOAN_ANONYMISE:
+                return true;
+        case ENTRY_PATRON_REGISTER:
+        case ENTRY_PATRON_UPDATE:
+                return ENTRY_HAS(e, BODY_EXPIRY);
+        default:
+                return false;
+        }
+}
+
+int fold_apply(Journal *j, const int64_t *ids, size_t n)
+{
+        _cleanup_stmt_ sqlite3_stmt *items_of = NULL, *patrons_of = NULL, *refs_of = NULL;
+        KeySet keys = { 0 }, expand = { 0 }, direct_patrons = { 0 };
+        RefList refs = { 0 };
+        FoldRun f = { 0 };
+        size_t n_direct;
+        Entry e;
+        int r;
+
+        assert_return(j && (ids || n == 0), -EINVAL);
+        if (n == 0)
+                return 0;
+        r = journal_index_catch_up(j);
+        if (r < 0)
+                goto out;
+        r = db_prepare(j->db, "SELECT item FROM patron_item WHERE patron = ?;", &items_of);
+        if (r < 0)
+                goto out;
+        r = db_prepare(j->db, "SELECT patron FROM patron_item WHERE item = ?;", &patrons_of);
+        if (r < 0)
+                goto out;
+        r = db_prepare(j->db, "SELECT hlc, origin, seq, jid FROM entity_entry WHERE entity = ?;", &refs_of);
+        if (r < 0)
+                goto out;
+
+        /* 1. The entities the new entries belong to; for patron entries that
+         *    change how item entries fold, every item the patron touched. */
+        for (size_t i = 0; i < n; i++) {
+                JournalRow row;
+                char key[ENTRY_ID_MAX + 3];
+
+                r = journal_row_by_id(j, ids[i], &row);
+                if (r == 0)
+                        r = -ENOENT;
+                if (r < 0)
+                        goto out;
+                r = entry_decode_stored(row.bytes, row.size, &e) < 0 ? -EUCLEAN : 0;
+                sqlite3_reset(j->by_id);
+                if (r < 0)
+                        goto out;
+                entry_entity_key(&e, key, sizeof key);
+                r = keyset_add(&keys, key);
+                if (r < 0)
+                        goto out;
+                if (key[0] == 'p') {
+                        r = keyset_add(&direct_patrons, key);
+                        if (r < 0)
+                                goto out;
+                }
+                if (patron_entry_affects_items(&e)) {
+                        r = keyset_add(&expand, e.patron);
+                        if (r < 0)
+                                goto out;
+                }
+        }
+        keyset_unique(&expand);
+        keyset_unique(&direct_patrons);
+        for (size_t i = 0; i < expand.n; i++) {
+                sqlite3_bind_text(items_of, 1, expand.v[i], -1, SQLITE_STATIC);
+                r = keyset_add_rows(&keys, items_of, "i:");
+                if (r < 0)
+                        goto out;
+        }
+        /* 2. The patrons named by the affected items' entries: their state at
+         *    event time is an input of the item fold. */
+        keyset_unique(&keys);
+        n_direct = keys.n;
+        for (size_t i = 0; i < n_direct; i++) {
+                if (keys.v[i][0] != 'i')
+                        continue;
+                sqlite3_bind_text(patrons_of, 1, keys.v[i] + 2, -1, SQLITE_TRANSIENT);
+                r = keyset_add_rows(&keys, patrons_of, "p:");
+                if (r < 0)
+                        goto out;
+        }
+        keyset_unique(&keys);
+        /* 3. Their entries, folded in order, written back. */
+        for (size_t i = 0; i < keys.n; i++) {
+                sqlite3_bind_text(refs_of, 1, keys.v[i], -1, SQLITE_STATIC);
+                r = refs_add_rows(refs_of, &refs);
+                sqlite3_reset(refs_of);
+                if (r < 0)
+                        goto out;
+        }
+        r = fold_run_init(&f, j, keys.n + 2 * refs.n);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; i < keys.n; i++) {
+                EntityHead *h = entity_get(&f, keys.v[i]);
+                if (!h) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                /* A patron with no new entry of its own is folded only as
+                 * an input of its items: its state cannot have changed. */
+                if (h->key[0] == 'p')
+                        h->write = direct_patrons.n > 0 &&
+                                   bsearch(&keys.v[i], direct_patrons.v, direct_patrons.n, sizeof(char *),
+                                           str_cmp) != NULL;
+        }
+        r = fold_refs(&f, &refs);
+        if (r < 0)
+                goto out;
+        r = write_back(&f, true);
+out:
+        fold_run_done(&f);
+        keyset_done(&keys);
+        keyset_done(&expand);
+        keyset_done(&direct_patrons);
+        free(refs.v);
+        return r;
+}
+
+int64_t fold_rebuild(Journal *j)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        RefList refs = { 0 };
+        FoldRun f = { 0 };
+        int r;
+
+        assert_return(j, -EINVAL);
+        r = db_begin(j->db);
+        if (r < 0)
+                return r;
+        r = journal_index_catch_up(j);
+        if (r < 0)
+                goto out;
+        r = db_exec(j->db, "DELETE FROM patron; DELETE FROM patron_field; DELETE FROM account;"
+                           "DELETE FROM payment; DELETE FROM item; DELETE FROM loan; DELETE FROM hold;"
+                           "DELETE FROM exception;");
+        if (r < 0)
+                goto out;
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(j->db, "SELECT hlc, origin, seq, id FROM journal;", -1, &st, NULL));
+        if (r < 0)
+                goto out;
+        r = refs_add_rows(st, &refs);
+        if (r < 0)
+                goto out;
+        r = fold_run_init(&f, j, 2 * refs.n);
+        if (r < 0)
+                goto out;
+        f.write_all = true;
+        r = fold_refs(&f, &refs);
+        if (r < 0)
+                goto out;
+        r = write_back(&f, false);
+        if (r < 0)
+                goto out;
+        r = db_commit(j->db);
+out:
+        if (r < 0)
+                db_rollback(j->db);
+        fold_run_done(&f);
+        free(refs.v);
+        return r < 0 ? r : (int64_t)refs.n;
+}
+
+int fold_digest(Journal *j, uint8_t ret[32])
+{
+        static const char *const queries[] = {
+                "SELECT * FROM patron ORDER BY id;",
+                "SELECT * FROM patron_field ORDER BY patron, field;",
+                "SELECT * FROM account ORDER BY patron;",
+                "SELECT * FROM payment ORDER BY patron, payment_id;",
+                "SELECT * FROM item ORDER BY barcode;",
+                "SELECT * FROM loan ORDER BY item, origin, seq;",
+                "SELECT * FROM hold ORDER BY item, origin, seq;",
+                "SELECT * FROM exception ORDER BY entity, hlc, origin, seq, code, detail;",
+        };
+        crypto_generichash_state h;
+        int r = 0;
+
+        assert_return(j && ret, -EINVAL);
+        crypto_generichash_init(&h, NULL, 0, 32);
+        for (size_t q = 0; q < ELEMENTSOF(queries); q++) {
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                uint8_t tag = (uint8_t)q;
+
+                r = errno_from_sqlite(sqlite3_prepare_v2(j->db, queries[q], -1, &st, NULL));
+                if (r < 0)
+                        return r;
+                crypto_generichash_update(&h, &tag, 1);
+                while ((r = db_step(st)) == 1) {
+                        int cols = sqlite3_column_count(st);
+                        for (int c = 0; c < cols; c++) {
+                                uint8_t type = (uint8_t)sqlite3_column_type(st, c);
+                                uint64_t len;
+                                crypto_generichash_update(&h, &type, 1);
+                                if (type == SQLITE_INTEGER) {
+                                        int64_t v = sqlite3_column_int64(st, c);
+                                        crypto_generichash_update(&h, (const uint8_t *)&v, sizeof v);
+                                } else if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+                                        const void *p = type == SQLITE_TEXT
+                                                                ? (const void *)sqlite3_column_text(st, c)
+                                                                : sqlite3_column_blob(st, c);
+                                        len = (uint64_t)sqlite3_column_bytes(st, c);
+                                        crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
+                                        if (len)
+                                                crypto_generichash_update(&h, p, len);
+                                }
+                        }
+                }
+                if (r < 0)
+                        return r;
+        }
+        crypto_generichash_final(&h, ret, 32);
+        return 0;
+}

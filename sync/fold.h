@@ -1,0 +1,89 @@
+/* The circulation fold: state is a pure function of the set of journal
+ * entries. Entries are applied in (hlc, origin, seq) order to five entity
+ * kinds (patron, item, loan, hold, account) and the result is materialised in
+ * SQLite tables that services and clients query (schema.c), together with a
+ * deterministic exception list.
+ *
+ * Scopes. Each entry belongs to one fold entity: its patron (register,
+ * update, block, unblock, erase, fine, payment, visit, loan-anonymise) or its
+ * item (add, update, withdraw, checkout, checkin, renew, hold place/cancel).
+ * An item's fold reads the state of the patrons its entries name at event
+ * time; a patron's fold reads nothing else. So a late entry re-folds only
+ * its own entity, the patrons that entity's entries name, and, when it can
+ * change how an item entry folds (register, update, block, unblock, erase,
+ * loan-anonymise), the items that patron's entries touch.
+ *
+ * Conflict rules (event time is the entry's HLC; see docs/protocols.md):
+ *   checkout of an item on loan to another patron: the open loan ends by an
+ *     implicit checkin at this time, the new loan opens -> IMPLICIT_CHECKIN
+ *   checkout of an item on loan to the same patron: a renewal (new due date)
+ *   checkin of an item not on loan: no-op; CHECKIN_NOT_ON_LOAN unless the
+ *     item's last loan was ended by a checkin (a duplicate checkin)
+ *   renewal when the patron holds no open loan of it -> RENEW_AFTER_RETURN
+ *   renewal while another patron has an active hold, or over the limit:
+ *     refused, due unchanged -> RENEW_BLOCKED
+ *   checkout to a patron blocked or expired at that time: accepted ->
+ *     PATRON_BLOCKED_OVERRIDE
+ *   checkout of an item whose first active hold is another patron's:
+ *     accepted, that hold stays queued for the next return -> HOLD_RETARGETED
+ *   any entry naming an item never added (by then): applied to a stub item
+ *     -> ITEM_UNKNOWN
+ *   any entry touching a patron erased before it: applied to the anonymous
+ *     stub only, personal fields dropped -> SUBJECT_ERASED
+ *   update of a field whose current version the writer did not see (its
+ *     base differs): the later (hlc, origin) wins, the loser's entry id and
+ *     ciphertext go into the exception -> CONCURRENT_EDIT
+ *   fines and payments add up; a payment id already counted for the patron
+ *     collapses -> DUPLICATE_PAYMENT
+ *   an authentic entry whose actor lacked the right: kept in the chain,
+ *     never applied -> QUARANTINED
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync/journal.h"
+
+typedef enum FoldException {
+        EXC_IMPLICIT_CHECKIN = 1,
+        EXC_CHECKIN_NOT_ON_LOAN,
+        EXC_RENEW_AFTER_RETURN,
+        EXC_RENEW_BLOCKED,
+        EXC_PATRON_BLOCKED_OVERRIDE,
+        EXC_HOLD_RETARGETED,
+        EXC_ITEM_UNKNOWN,
+        EXC_SUBJECT_ERASED,
+        EXC_CONCURRENT_EDIT,
+        EXC_DUPLICATE_PAYMENT,
+        EXC_QUARANTINED,
+        EXC_CLOCK_SKEW, /* raised by the exchange, kept in the quarantine table */
+        _EXC_MAX,
+} FoldException;
+
+typedef enum LoanEnd {
+        LOAN_END_CHECKIN = 1,
+        LOAN_END_IMPLICIT = 2,
+} LoanEnd;
+
+typedef enum HoldState {
+        HOLD_ACTIVE = 1,
+        HOLD_CANCELLED = 2,
+        HOLD_FILLED = 3,
+} HoldState;
+
+const char *fold_exception_to_string(FoldException e);
+
+/* Fold newly stored journal rows (ids from journal_insert_locked) into the
+ * materialised state, re-folding only the entities they affect. Must run in
+ * the transaction that stored them. Returns 0 or -errno; on failure the
+ * caller rolls back. */
+int fold_apply(Journal *j, const int64_t *ids, size_t n);
+
+/* Drop the materialised state and fold every stored entry again, in its own
+ * transaction. Returns the number of entries folded or -errno. */
+int64_t fold_rebuild(Journal *j);
+
+/* BLAKE2b-256 over every state table and the exception list, row by row in
+ * primary-key order: equal digests mean equal state. Returns 0 or -errno. */
+int fold_digest(Journal *j, uint8_t ret[32]);

@@ -1,0 +1,518 @@
+/* See journal.h. */
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lib/db.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#include "lib/secmem.h"
+#include "sync/fold.h"
+#include "sync/journal-internal.h"
+#include "sync/schema.h"
+
+static const char *const reason_names[_QUARANTINE_REASON_MAX] = {
+        [QUARANTINE_NONE] = "none",
+        [QUARANTINE_MALFORMED] = "malformed",
+        [QUARANTINE_BAD_SIGNATURE] = "bad-signature",
+        [QUARANTINE_UNSIGNED] = "unsigned",
+        [QUARANTINE_BROKEN_CHAIN] = "broken-chain",
+        [QUARANTINE_FORK] = "fork",
+        [QUARANTINE_UNKNOWN_DEVICE] = "unknown-device",
+        [QUARANTINE_REVOKED_DEVICE] = "revoked-device",
+        [QUARANTINE_UNAUTHORIZED] = "unauthorized",
+        [QUARANTINE_CLOCK_SKEW] = "clock-skew",
+};
+
+const char *quarantine_reason_to_string(QuarantineReason r)
+{
+        if (r < 0 || r >= _QUARANTINE_REASON_MAX)
+                return NULL;
+        return reason_names[r];
+}
+
+int journal_signer_new(const uint8_t origin[ENTRY_ORIGIN_SIZE], const uint8_t *seed, JournalSigner **ret)
+{
+        JournalSigner *s;
+        int r;
+
+        assert_return(origin && ret, -EINVAL);
+        r = secmem_init();
+        if (r < 0)
+                return r;
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->sk = secmem_alloc(crypto_sign_SECRETKEYBYTES);
+        if (!s->sk) {
+                free(s);
+                return -ENOMEM;
+        }
+        memcpy(s->origin, origin, ENTRY_ORIGIN_SIZE);
+        if (seed)
+                crypto_sign_seed_keypair(s->pk, s->sk, seed);
+        else
+                crypto_sign_keypair(s->pk, s->sk);
+        *ret = s;
+        return 0;
+}
+
+JournalSigner *journal_signer_free(JournalSigner *s)
+{
+        if (s) {
+                secmem_free(s->sk);
+                free(s);
+        }
+        return NULL;
+}
+
+Journal *journal_free(Journal *j)
+{
+        if (!j)
+                return NULL;
+        sqlite3_stmt **all[] = { &j->insert,   &j->tip_get,  &j->tip_set,     &j->quarantine,
+                                 &j->hash_at,  &j->range,    &j->by_id,       &j->pend_put,
+                                 &j->pend_get, &j->pend_del, &j->bytes_by_id, &j->quarantine_trim };
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                sqlite3_finalize(*all[i]);
+        fold_writer_free(j->writer);
+        free(j);
+        return NULL;
+}
+
+int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
+{
+        _cleanup_(journal_freep) Journal *j = NULL;
+        int r;
+
+        assert_return(db && ret, -EINVAL);
+        r = secmem_init();
+        if (r < 0)
+                return r;
+        r = sync_schema_apply(db);
+        if (r < 0)
+                return r;
+        /* The fold and the exchange touch index pages all over the file: a
+         * larger page cache and memory-mapped reads keep that off the
+         * syscall path. Tuning only; durability is lib/db.c's (WAL, FULL). */
+        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
+                        "PRAGMA wal_autocheckpoint=" STRINGIFY(JOURNAL_WAL_AUTOCHECKPOINT) ";");
+        if (r < 0)
+                return r;
+        j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        j->db = db;
+        if (params)
+                j->params = *params;
+        if (j->params.renew_limit == 0)
+                j->params.renew_limit = 3;
+
+        struct {
+                sqlite3_stmt **st;
+                const char *sql;
+        } stmts[] = {
+                { &j->insert, "INSERT INTO journal (origin, seq, hlc, kind, hash, bytes, sig, refused, "
+                              "entity, link_patron) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" },
+                { &j->tip_get, "SELECT seq, hash FROM vv WHERE origin = ?;" },
+                { &j->tip_set,
+                  "INSERT INTO vv (origin, seq, hash) VALUES (?, ?, ?) "
+                  "ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;" },
+                { &j->quarantine, "INSERT INTO quarantine (origin, seq, hlc, hash, reason, bytes) "
+                                  "VALUES (?, ?, ?, ?, ?, ?);" },
+                { &j->hash_at, "SELECT hash FROM journal WHERE origin = ? AND seq = ?;" },
+                { &j->range, "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
+                             "WHERE origin = ? AND seq >= ? ORDER BY seq;" },
+                { &j->by_id,
+                  "SELECT origin, seq, hlc, hash, bytes, sig, refused FROM journal WHERE id = ?;" },
+                { &j->pend_put,
+                  "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);" },
+                { &j->pend_get, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;" },
+                { &j->pend_del, "DELETE FROM pending WHERE origin = ? AND seq < ?;" },
+                { &j->bytes_by_id, "SELECT bytes, refused FROM journal WHERE id = ?;" },
+                { &j->quarantine_trim, "DELETE FROM quarantine WHERE id <= ?;" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
+                r = db_prepare(db, stmts[i].sql, stmts[i].st);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+int journal_checkpoint(Journal *j)
+{
+        assert_return(j, -EINVAL);
+        return db_exec(j->db, "PRAGMA wal_checkpoint(PASSIVE);");
+}
+
+sqlite3 *journal_db(Journal *j)
+{
+        return j ? j->db : NULL;
+}
+
+/* Run a prepared statement that returns no rows, then reset it. */
+static int run(sqlite3_stmt *st)
+{
+        int r = db_step(st);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+int journal_insert_locked(Journal *j, const Entry *e, const uint8_t *bytes, size_t size,
+                          const uint8_t hash[ENTRY_HASH_SIZE], const uint8_t *sig, bool refused,
+                          int64_t *ret_id)
+{
+        char key[ENTRY_ID_MAX + 3];
+        int64_t id;
+        int r;
+
+        sqlite3_bind_blob(j->insert, 1, e->origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int64(j->insert, 2, (int64_t)e->seq);
+        sqlite3_bind_int64(j->insert, 3, (int64_t)e->hlc);
+        sqlite3_bind_int(j->insert, 4, e->kind);
+        sqlite3_bind_blob(j->insert, 5, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
+        sqlite3_bind_blob(j->insert, 6, bytes, (int)size, SQLITE_STATIC);
+        if (sig)
+                sqlite3_bind_blob(j->insert, 7, sig, ENTRY_SIG_SIZE, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(j->insert, 7);
+        sqlite3_bind_int(j->insert, 8, refused);
+        entry_entity_key(e, key, sizeof key);
+        sqlite3_bind_text(j->insert, 9, key, -1, SQLITE_STATIC);
+        if (!entry_kind_is_patron_scoped(e->kind) && ENTRY_HAS(e, BODY_PATRON))
+                sqlite3_bind_text(j->insert, 10, e->patron, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(j->insert, 10);
+        r = run(j->insert);
+        if (r < 0)
+                return r;
+        id = sqlite3_last_insert_rowid(j->db);
+
+        if (ret_id)
+                *ret_id = id;
+        return 0;
+}
+
+int journal_index_catch_up(Journal *j)
+{
+        int r;
+
+        assert_return(j, -EINVAL);
+        /* Sorted bulk inserts (SQLite's sorter orders the rows) walk the
+         * index B-trees in order; OR IGNORE makes a re-run harmless. */
+        r = db_exec(
+                j->db,
+                "INSERT OR IGNORE INTO entity_entry (entity, hlc, origin, seq, jid) "
+                "  SELECT entity, hlc, origin, seq, id FROM journal "
+                "  WHERE id > (SELECT through FROM index_state) ORDER BY entity, hlc, origin, seq;"
+                "INSERT OR IGNORE INTO patron_item (patron, item) "
+                "  SELECT DISTINCT link_patron, substr(entity, 3) FROM journal "
+                "  WHERE id > (SELECT through FROM index_state) AND link_patron IS NOT NULL ORDER BY 1, 2;"
+                "UPDATE index_state SET through = (SELECT ifnull(max(id), 0) FROM journal);");
+        return r;
+}
+
+int journal_index(Journal *j)
+{
+        int r;
+
+        assert_return(j, -EINVAL);
+        if (!sqlite3_get_autocommit(j->db))
+                return journal_index_catch_up(j);
+        r = db_begin(j->db);
+        if (r < 0)
+                return r;
+        r = journal_index_catch_up(j);
+        if (r >= 0)
+                r = db_commit(j->db);
+        if (r < 0)
+                db_rollback(j->db);
+        return r;
+}
+
+int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
+                    const uint8_t hash[ENTRY_HASH_SIZE])
+{
+        sqlite3_bind_blob(j->tip_set, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int64(j->tip_set, 2, (int64_t)seq);
+        sqlite3_bind_blob(j->tip_set, 3, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
+        return run(j->tip_set);
+}
+
+int journal_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t *ret_seq,
+                uint8_t ret_hash[ENTRY_HASH_SIZE])
+{
+        int r;
+
+        assert_return(j && origin && ret_seq && ret_hash, -EINVAL);
+        sqlite3_bind_blob(j->tip_get, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        r = db_step(j->tip_get);
+        if (r == 1) {
+                *ret_seq = (uint64_t)sqlite3_column_int64(j->tip_get, 0);
+                if (sqlite3_column_bytes(j->tip_get, 1) != ENTRY_HASH_SIZE)
+                        r = -EUCLEAN;
+                else
+                        memcpy(ret_hash, sqlite3_column_blob(j->tip_get, 1), ENTRY_HASH_SIZE);
+        } else if (r == 0) {
+                *ret_seq = 0;
+                memset(ret_hash, 0, ENTRY_HASH_SIZE);
+        }
+        sqlite3_reset(j->tip_get);
+        return r < 0 ? r : 0;
+}
+
+int journal_hash_at(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
+                    uint8_t ret_hash[ENTRY_HASH_SIZE])
+{
+        int r;
+
+        sqlite3_bind_blob(j->hash_at, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int64(j->hash_at, 2, (int64_t)seq);
+        r = db_step(j->hash_at);
+        if (r == 1) {
+                if (sqlite3_column_bytes(j->hash_at, 0) != ENTRY_HASH_SIZE)
+                        r = -EUCLEAN;
+                else
+                        memcpy(ret_hash, sqlite3_column_blob(j->hash_at, 0), ENTRY_HASH_SIZE);
+        }
+        sqlite3_reset(j->hash_at);
+        return r;
+}
+
+static int row_fill(sqlite3_stmt *st, int col_seq, JournalRow *row)
+{
+        /* Columns from col_seq: seq, hlc, hash, bytes, sig, refused. */
+        row->seq = (uint64_t)sqlite3_column_int64(st, col_seq);
+        row->hlc = (uint64_t)sqlite3_column_int64(st, col_seq + 1);
+        if (sqlite3_column_bytes(st, col_seq + 2) != ENTRY_HASH_SIZE)
+                return -EUCLEAN;
+        memcpy(row->hash, sqlite3_column_blob(st, col_seq + 2), ENTRY_HASH_SIZE);
+        row->bytes = sqlite3_column_blob(st, col_seq + 3);
+        row->size = (size_t)sqlite3_column_bytes(st, col_seq + 3);
+        row->has_sig = sqlite3_column_type(st, col_seq + 4) != SQLITE_NULL;
+        if (row->has_sig) {
+                if (sqlite3_column_bytes(st, col_seq + 4) != ENTRY_SIG_SIZE)
+                        return -EUCLEAN;
+                memcpy(row->sig, sqlite3_column_blob(st, col_seq + 4), ENTRY_SIG_SIZE);
+        }
+        row->refused = sqlite3_column_int(st, col_seq + 5) != 0;
+        if (!row->bytes && row->size == 0)
+                return -EUCLEAN;
+        return 0;
+}
+
+int journal_row_by_id(Journal *j, int64_t id, JournalRow *ret)
+{
+        int r;
+
+        sqlite3_reset(j->by_id);
+        sqlite3_bind_int64(j->by_id, 1, id);
+        r = db_step(j->by_id);
+        if (r != 1)
+                return r;
+        ret->id = id;
+        if (sqlite3_column_bytes(j->by_id, 0) != ENTRY_ORIGIN_SIZE)
+                return -EUCLEAN;
+        memcpy(ret->origin, sqlite3_column_blob(j->by_id, 0), ENTRY_ORIGIN_SIZE);
+        r = row_fill(j->by_id, 1, ret);
+        return r < 0 ? r : 1;
+}
+
+int journal_read_range(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t from_seq, size_t max,
+                       int (*cb)(const JournalRow *row, void *userdata), void *userdata)
+{
+        /* A private statement: callbacks may call back into the journal. */
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, n = 0;
+
+        assert_return(j && origin && cb, -EINVAL);
+        r = errno_from_sqlite(
+                sqlite3_prepare_v2(j->db,
+                                   "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
+                                   "WHERE origin = ? AND seq >= ? ORDER BY seq;",
+                                   -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)MIN(from_seq, (uint64_t)INT64_MAX));
+        while ((max == 0 || (size_t)n < max) && (r = db_step(st)) == 1) {
+                JournalRow row = { .id = sqlite3_column_int64(st, 0) };
+
+                memcpy(row.origin, origin, ENTRY_ORIGIN_SIZE);
+                r = row_fill(st, 1, &row);
+                if (r < 0)
+                        return r;
+                n++;
+                r = cb(&row, userdata);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        break;
+        }
+        return r < 0 ? r : n;
+}
+
+int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t hlc, const uint8_t *hash,
+                       QuarantineReason reason, const uint8_t *bytes, size_t size)
+{
+        sqlite3_stmt *st = j->quarantine;
+        int r;
+
+        if (origin)
+                sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 1);
+        sqlite3_bind_int64(st, 2, (int64_t)MIN(seq, (uint64_t)INT64_MAX));
+        sqlite3_bind_int64(st, 3, (int64_t)MIN(hlc, (uint64_t)INT64_MAX));
+        if (hash)
+                sqlite3_bind_blob(st, 4, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 4);
+        sqlite3_bind_int(st, 5, reason);
+        if (bytes)
+                sqlite3_bind_blob(st, 6, bytes, (int)MIN(size, (size_t)ENTRY_MAX_SIZE), SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 6);
+        r = run(st);
+        if (r < 0)
+                return r;
+        /* Rowids grow: everything older than the newest MAX goes. */
+        sqlite3_bind_int64(j->quarantine_trim, 1, sqlite3_last_insert_rowid(j->db) - JOURNAL_QUARANTINE_MAX);
+        return run(j->quarantine_trim);
+}
+
+int64_t journal_quarantine_count(Journal *j)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = errno_from_sqlite(sqlite3_prepare_v2(j->db, "SELECT count(*) FROM quarantine;", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        r = db_step(st);
+        if (r < 0)
+                return r;
+        return sqlite3_column_int64(st, 0);
+}
+
+int64_t journal_append(Journal *j, const JournalSigner *s, Hlc *clock, uint64_t now_ms, Entry *entries,
+                       size_t n, JournalAppendFlags flags)
+{
+        _cleanup_free_ int64_t *ids = NULL;
+        uint8_t buf[ENTRY_MAX_SIZE], hash[ENTRY_HASH_SIZE], sig[ENTRY_SIG_SIZE];
+        uint64_t seq;
+        int r;
+
+        assert_return(j && s && clock && (entries || n == 0), -EINVAL);
+        assert_return(n <= JOURNAL_APPEND_MAX, -E2BIG);
+        if (n == 0)
+                return 0;
+        if (flags & JOURNAL_APPEND_FOLD) {
+                ids = malloc(n * sizeof *ids);
+                if (!ids)
+                        return -ENOMEM;
+        }
+
+        r = db_begin(j->db);
+        if (r < 0)
+                return r;
+        r = journal_tip(j, s->origin, &seq, hash);
+        if (r < 0)
+                goto fail;
+
+        for (size_t i = 0; i < n; i++) {
+                Entry *e = &entries[i];
+                bool sign;
+                int len;
+
+                memcpy(e->origin, s->origin, ENTRY_ORIGIN_SIZE);
+                e->seq = ++seq;
+                e->hlc = hlc_now(clock, now_ms);
+                memcpy(e->prev, hash, ENTRY_HASH_SIZE);
+                len = entry_encode(e, buf, sizeof buf);
+                if (len < 0) {
+                        r = len;
+                        goto fail;
+                }
+                entry_hash(buf, (size_t)len, hash);
+                sign = i == n - 1 || e->seq % JOURNAL_SIGN_INTERVAL == 0;
+                if (sign)
+                        crypto_sign_detached(sig, NULL, buf, (size_t)len, s->sk);
+                r = journal_insert_locked(j, e, buf, (size_t)len, hash, sign ? sig : NULL, false,
+                                          ids ? &ids[i] : NULL);
+                if (r < 0)
+                        goto fail;
+        }
+        r = journal_set_tip(j, s->origin, seq, hash);
+        if (r < 0)
+                goto fail;
+        if (flags & JOURNAL_APPEND_FOLD) {
+                r = fold_apply(j, ids, n);
+                if (r < 0)
+                        goto fail;
+        }
+        r = db_commit(j->db);
+        if (r < 0)
+                goto fail;
+        return (int64_t)seq;
+fail:
+        db_rollback(j->db);
+        return r;
+}
+
+int64_t journal_verify_chain(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], const uint8_t pk[32],
+                             uint64_t *ret_bad_seq)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        uint8_t prev[ENTRY_HASH_SIZE] = { 0 }, h[ENTRY_HASH_SIZE];
+        uint64_t expect = 1;
+        bool last_signed = true;
+        Entry e;
+        int r;
+
+        assert_return(j && origin && pk, -EINVAL);
+        r = errno_from_sqlite(sqlite3_prepare_v2(
+                j->db, "SELECT seq, hash, bytes, sig FROM journal WHERE origin = ? ORDER BY seq;", -1, &st,
+                NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        while ((r = db_step(st)) == 1) {
+                uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+                const uint8_t *bytes = sqlite3_column_blob(st, 2);
+                size_t size = (size_t)sqlite3_column_bytes(st, 2);
+                bool ok;
+
+                entry_hash(bytes, size, h);
+                ok = seq == expect && sqlite3_column_bytes(st, 1) == ENTRY_HASH_SIZE &&
+                     memcmp(sqlite3_column_blob(st, 1), h, ENTRY_HASH_SIZE) == 0 &&
+                     entry_decode(bytes, size, &e) == 0 && e.seq == seq &&
+                     memcmp(e.origin, origin, ENTRY_ORIGIN_SIZE) == 0 &&
+                     memcmp(e.prev, prev, ENTRY_HASH_SIZE) == 0;
+                last_signed = sqlite3_column_type(st, 3) != SQLITE_NULL;
+                if (ok && last_signed)
+                        ok = sqlite3_column_bytes(st, 3) == ENTRY_SIG_SIZE &&
+                             crypto_sign_verify_detached(sqlite3_column_blob(st, 3), bytes, size, pk) == 0;
+                if (!ok) {
+                        if (ret_bad_seq)
+                                *ret_bad_seq = expect;
+                        return -EBADMSG;
+                }
+                memcpy(prev, h, ENTRY_HASH_SIZE);
+                expect++;
+        }
+        if (r < 0)
+                return r;
+        if (!last_signed) {
+                /* An unsigned head: nothing authenticates the tail. */
+                if (ret_bad_seq)
+                        *ret_bad_seq = expect - 1;
+                return -EBADMSG;
+        }
+        return (int64_t)(expect - 1);
+}

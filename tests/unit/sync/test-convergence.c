@@ -1,0 +1,467 @@
+/* The convergence property: every node that holds the same set of entries
+ * reaches the same state and the same exception list, whatever the order,
+ * grouping and duplication of their arrival.
+ *
+ * A random multi-desk workload (4 origins, > 2000 entries) is generated so
+ * that it hits every conflict rule of the fold and erasures. Its signed
+ * runs are then delivered to fresh stores through the real exchange
+ * (signature and chain verification, gaps held and released, resends) in
+ * CARREL_CONVERGENCE_RUNS random orders and partitions (default 1000; 100 in
+ * sanitizer builds, where everything runs ~10x slower). Every tenth run is a
+ * two-node partition: each node gets a random part, then the nodes gossip
+ * with exchange_batch_build() until their vectors agree. Each resulting
+ * state digest and exception list must equal those of a from-scratch fold. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lib/db.h"
+#include "sync/hlc.h"
+#include "tests/unit/sync/sync-test.h"
+#include "tests/unit/test.h"
+
+#define N_DESKS 4
+#define N_ITEMS 256 /* the last 4 are never catalogued before use */
+#define N_PATRONS 64
+#define PER_DESK 520
+#define T0 1700000000000ull
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+        /* xorshift64* */
+        rng_state ^= rng_state >> 12;
+        rng_state ^= rng_state << 25;
+        rng_state ^= rng_state >> 27;
+        return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static unsigned below(unsigned n)
+{
+        return (unsigned)(rnd() % n);
+}
+
+/* A run of one origin's chain ending on a signed entry. */
+typedef struct Run {
+        unsigned origin;
+        Batch b;
+} Run;
+
+static Run *runs;
+static size_t n_runs;
+static uint8_t ref_state[32], ref_exc[32];
+static int64_t ref_exc_count;
+
+static void item_name(char *buf, unsigned i)
+{
+        sprintf(buf, "I%u", i);
+}
+
+static void patron_name(char *buf, unsigned i)
+{
+        sprintf(buf, "P%u", i);
+}
+
+typedef struct Pair {
+        unsigned item, patron;
+        bool set;
+} Pair;
+static Pair recent[4][8];
+
+/* One random operation of desk d at wall time t. */
+static Entry random_op(unsigned d, uint64_t t, uint64_t *last_field_hlc)
+{
+        char it[16], pa[16], pay[24];
+        /* A hot corner of the catalogue and of the patrons keeps desks
+         * colliding; the rest spreads the load over many entities. */
+        unsigned p = below(3) == 0 ? below(12) : below(N_PATRONS);
+        unsigned i = below(3) == 0 ? below(16) : below(N_ITEMS), w = below(100);
+        Entry e;
+
+        item_name(it, i);
+        patron_name(pa, p);
+        if (w < 22) {
+                e = mk_due(ENTRY_CHECKOUT, pa, it, t + 14 * 86400000ull);
+                recent[d][below(8)] = (Pair){ i, p, true };
+        } else if (w < 38)
+                e = mk(ENTRY_CHECKIN, NULL, it);
+        else if (w < 48) {
+                /* Mostly renew what this desk lent. */
+                Pair *r = &recent[d][below(8)];
+                if (r->set) {
+                        item_name(it, r->item);
+                        patron_name(pa, r->patron);
+                }
+                e = mk_due(ENTRY_RENEW, pa, it, t + 28 * 86400000ull);
+        } else if (w < 55)
+                e = mk(ENTRY_HOLD_PLACE, pa, it);
+        else if (w < 58)
+                e = mk(ENTRY_HOLD_CANCEL, pa, it);
+        else if (w < 63)
+                e = mk_amount(ENTRY_FINE, pa, 50 + below(500), NULL);
+        else if (w < 68) {
+                sprintf(pay, "T%u-%u", p, below(4)); /* repeated receipts */
+                e = mk_amount(ENTRY_PAYMENT, pa, 100, pay);
+        } else if (w < 78) {
+                /* Base: what this desk last wrote, often stale. */
+                e = mk_field(ENTRY_PATRON_UPDATE, pa, 1 + below(_PATRON_FIELD_MAX - 1), last_field_hlc[p],
+                             (uint8_t)below(256));
+        } else if (w < 82)
+                e = mk(ENTRY_PATRON_BLOCK, pa, NULL);
+        else if (w < 86)
+                e = mk(ENTRY_PATRON_UNBLOCK, pa, NULL);
+        else if (w < 90)
+                e = mk(ENTRY_VISIT, pa, NULL);
+        else if (w < 92) {
+                e = mk(ENTRY_LOAN_ANONYMISE, pa, NULL);
+                entry_set_uint(&e, BODY_CUTOFF, hlc_make(t, 0));
+        } else if (w < 95)
+                e = mk(ENTRY_ITEM_ADD, NULL, it);
+        else if (w < 96)
+                e = mk(ENTRY_ITEM_WITHDRAW, NULL, it);
+        else if (w < 97) {
+                /* Erasures are rare; patrons P0..P3 only. */
+                patron_name(pa, p % 4);
+                e = mk(ENTRY_PATRON_ERASE, pa, NULL);
+        } else
+                e = mk(ENTRY_ITEM_UPDATE, NULL, it);
+        if (below(100) == 0)
+                strcpy(e.actor, "intruder");
+        else
+                sprintf(e.actor, "staff%u", d);
+        return e;
+}
+
+typedef struct RunCollect {
+        Batch cur;
+} RunCollect;
+
+static int collect_runs(const JournalRow *row, void *userdata)
+{
+        unsigned *origin = userdata;
+
+        if (n_runs == 0 || runs[n_runs - 1].origin != *origin ||
+            runs[n_runs - 1].b.e[runs[n_runs - 1].b.n - 1].has_sig) {
+                runs = realloc(runs, (n_runs + 1) * sizeof *runs);
+                assert_non_null(runs);
+                runs[n_runs++] = (Run){ .origin = *origin };
+        }
+        assert_int_equal(
+                batch_add(&runs[n_runs - 1].b, row->bytes, row->size, row->has_sig ? row->sig : NULL), 0);
+        return 0;
+}
+
+static void generate(void)
+{
+        Journal *gen[N_DESKS];
+        uint64_t last_field[N_DESKS][N_PATRONS] = { 0 };
+        unsigned made[N_DESKS] = { 0 };
+        uint64_t t = T0;
+
+        rng_state = 0x9e3779b97f4a7c15ull;
+        for (unsigned d = 0; d < N_DESKS; d++) {
+                gen[d] = store_open(NULL);
+                hlc_init(&desk_get(d + 1)->clock, 0);
+        }
+        /* The catalogue and the patrons, spread over the desks, each desk
+         * appending its share in batches of up to 32. */
+        for (unsigned d = 0; d < N_DESKS; d++) {
+                Entry batch[32];
+                unsigned n = 0;
+                Desk *dk = desk_get(d + 1);
+
+                for (unsigned k = d; k < N_ITEMS - 4 + N_PATRONS; k += N_DESKS) {
+                        char name[16];
+                        if (k < N_ITEMS - 4) {
+                                item_name(name, k);
+                                batch[n] = mk(ENTRY_ITEM_ADD, NULL, name);
+                        } else {
+                                unsigned p = k - (N_ITEMS - 4);
+                                patron_name(name, p);
+                                batch[n] = mk_field(ENTRY_PATRON_REGISTER, name, PATRON_FIELD_NAME, 0,
+                                                    (uint8_t)p);
+                                if (p % 5 == 4)
+                                        entry_set_uint(&batch[n], BODY_EXPIRY,
+                                                       T0 + 60000); /* expires mid-run */
+                        }
+                        if (++n == ELEMENTSOF(batch) || k + N_DESKS >= N_ITEMS - 4 + N_PATRONS) {
+                                assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + k, batch, n,
+                                                           0) > 0);
+                                made[d] += n;
+                                n = 0;
+                        }
+                }
+        }
+        /* Desks work concurrently, each with its own clock skew, and append
+         * in small signed batches. */
+        for (;;) {
+                bool more = false;
+                t += 1 + below(400);
+                for (unsigned d = 0; d < N_DESKS; d++) {
+                        Entry batch[64];
+                        unsigned n = 1 + below(64);
+                        Desk *dk = desk_get(d + 1);
+                        uint64_t skew = (uint64_t)below(600);
+
+                        if (made[d] >= PER_DESK)
+                                continue;
+                        more = true;
+                        if (below(3) != 0)
+                                continue;
+                        n = MIN(n, PER_DESK - made[d]);
+                        for (unsigned k = 0; k < n; k++)
+                                batch[k] = random_op(d, t, last_field[d]);
+                        assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + skew, batch, n, 0) >
+                                    0);
+                        for (unsigned k = 0; k < n; k++)
+                                if (batch[k].kind == ENTRY_PATRON_UPDATE && below(2) == 0) {
+                                        unsigned p = (unsigned)atoi(batch[k].patron + 1);
+                                        last_field[d][p] = batch[k].hlc;
+                                }
+                        made[d] += n;
+                }
+                if (!more)
+                        break;
+        }
+        for (unsigned d = 0; d < N_DESKS; d++) {
+                unsigned o = d;
+                assert_true(journal_read_range(gen[d], desk_get(d + 1)->signer->origin, 1, 0, collect_runs,
+                                               &o) == PER_DESK);
+                store_close(gen[d]);
+        }
+}
+
+static void exc_digest(Journal *j, uint8_t out[32], int64_t *ret_count)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        crypto_generichash_state h;
+
+        assert_int_equal(
+                sqlite3_prepare_v2(journal_db(j),
+                                   "SELECT entity, hlc, hex(origin), seq, code, detail, hex(loser_ct) "
+                                   "FROM exception ORDER BY entity, hlc, origin, seq, code, detail;",
+                                   -1, &st, NULL),
+                SQLITE_OK);
+        crypto_generichash_init(&h, NULL, 0, 32);
+        *ret_count = 0;
+        while (db_step(st) == 1) {
+                for (int c = 0; c < 7; c++) {
+                        const unsigned char *s = sqlite3_column_text(st, c);
+                        crypto_generichash_update(&h, s ? s : (const unsigned char *)"",
+                                                  s ? strlen((const char *)s) + 1 : 1);
+                }
+                (*ret_count)++;
+        }
+        crypto_generichash_final(&h, out, 32);
+}
+
+static void deliver(Journal *j, const Batch *b)
+{
+        ExchangeResult *res = calloc(b->n + 1, sizeof *res);
+        Hlc clock;
+
+        hlc_init(&clock, 0);
+        assert_true(exchange_apply(j, &test_trust, &clock, T0 + 3600000, b, res) >= 0);
+        for (size_t i = 0; i < b->n; i++)
+                assert_true(
+                        res[i].outcome == OUTCOME_APPLIED || res[i].outcome == OUTCOME_DUPLICATE ||
+                        res[i].outcome == OUTCOME_HELD ||
+                        (res[i].outcome == OUTCOME_QUARANTINED && res[i].reason == QUARANTINE_UNAUTHORIZED));
+        free(res);
+}
+
+static void batch_append(Batch *to, const Batch *from)
+{
+        for (size_t i = 0; i < from->n; i++)
+                assert_int_equal(batch_add(to, from->e[i].bytes, from->e[i].size,
+                                           from->e[i].has_sig ? from->e[i].sig : NULL),
+                                 0);
+}
+
+/* Deliver the runs in idx[0..n) in about that order, grouped into random
+ * batches of up to 40 runs, with random resends. Like
+ * exchange_batch_build(), a batch holds at most one contiguous stretch per
+ * origin: a run that would break its origin's stretch waits for the next
+ * batch. */
+static void deliver_runs(Journal *j, const size_t *idx, size_t n)
+{
+        bool *sent = calloc(n, sizeof *sent);
+        size_t first = 0, n_sent = 0;
+
+        while (n_sent < n) {
+                Batch b = { 0 };
+                ssize_t last[N_DESKS];
+                unsigned g = 1 + below(40), taken = 0;
+
+                for (unsigned d = 0; d < N_DESKS; d++)
+                        last[d] = -1;
+                while (first < n && sent[first])
+                        first++;
+                for (size_t i = first; i < n && taken < g; i++) {
+                        const Run *run = &runs[idx[i]];
+                        if (sent[i] || (last[run->origin] >= 0 && (size_t)last[run->origin] + 1 != idx[i]))
+                                continue;
+                        if (b.n + run->b.n > EXCHANGE_BATCH_MAX_ENTRIES)
+                                break;
+                        batch_append(&b, &run->b);
+                        last[run->origin] = (ssize_t)idx[i];
+                        sent[i] = true;
+                        n_sent++;
+                        taken++;
+                }
+                deliver(j, &b);
+                batch_done(&b);
+                if (below(10) == 0) /* a resend of something already sent */
+                        deliver(j, &runs[idx[below((unsigned)first + 1)]].b);
+        }
+        free(sent);
+}
+
+static void gossip(Journal *a, Journal *b)
+{
+        for (;;) {
+                VersionVector vv;
+                Batch batch;
+                assert_int_equal(version_vector_get(b, &vv), 0);
+                assert_int_equal(exchange_batch_build(a, &vv, 300, 0, &batch), 0);
+                version_vector_done(&vv);
+                if (batch.n == 0)
+                        break;
+                deliver(b, &batch);
+                batch_done(&batch);
+        }
+}
+
+static void fill_from_origins(Journal *j)
+{
+        VersionVector vv;
+        size_t *want = calloc(n_runs, sizeof *want), n = 0;
+
+        assert_int_equal(version_vector_get(j, &vv), 0);
+        for (size_t r = 0; r < n_runs; r++) {
+                Entry e;
+                const BatchEntry *last = &runs[r].b.e[runs[r].b.n - 1];
+                assert_int_equal(entry_decode(last->bytes, last->size, &e), 0);
+                if (version_vector_seq(&vv, e.origin) < e.seq)
+                        want[n++] = r;
+        }
+        version_vector_done(&vv);
+        for (size_t r = n; r > 1; r--) {
+                size_t k = below((unsigned)r), t = want[r - 1];
+                want[r - 1] = want[k];
+                want[k] = t;
+        }
+        deliver_runs(j, want, n);
+        free(want);
+}
+
+static void assert_reference(Journal *j)
+{
+        uint8_t s[32], x[32];
+        int64_t n;
+
+        digest_of(j, s);
+        exc_digest(j, x, &n);
+        if (n != ref_exc_count)
+                print_message("journal %lld pending %lld quarantine %lld\n",
+                              (long long)q_int(j, "SELECT count(*) FROM journal;"),
+                              (long long)q_int(j, "SELECT count(*) FROM pending;"),
+                              (long long)q_int(j, "SELECT count(*) FROM quarantine;"));
+        assert_int_equal(n, ref_exc_count);
+        assert_memory_equal(x, ref_exc, 32);
+        assert_memory_equal(s, ref_state, 32);
+}
+
+static void test_convergence(void **state)
+{
+        const char *env = getenv("CARREL_CONVERGENCE_RUNS");
+#ifdef __SANITIZE_ADDRESS__
+        unsigned n_orders = 100;
+#else
+        unsigned n_orders = 1000;
+#endif
+        size_t *idx;
+        Journal *ref;
+        size_t total = 0;
+
+        if (env && *env)
+                n_orders = (unsigned)strtoul(env, NULL, 10);
+        generate();
+        for (size_t r = 0; r < n_runs; r++)
+                total += runs[r].b.n;
+        assert_true(total >= 2000);
+
+        /* The reference: everything in chain order, then a full re-fold. */
+        idx = calloc(n_runs, sizeof *idx);
+        for (size_t r = 0; r < n_runs; r++)
+                idx[r] = r;
+        ref = store_open(NULL);
+        for (size_t r = 0; r < n_runs; r++)
+                deliver(ref, &runs[r].b);
+        assert_int_equal(q_int(ref, "SELECT count(*) FROM journal;"), (int64_t)total);
+        assert_int_equal(fold_rebuild(ref), (int64_t)total);
+        digest_of(ref, ref_state);
+        exc_digest(ref, ref_exc, &ref_exc_count);
+        /* The workload covers every fold rule and erasures. */
+        for (int code = EXC_IMPLICIT_CHECKIN; code <= EXC_QUARANTINED; code++) {
+                if (n_exc(ref, code) == 0)
+                        fail_msg("workload never raises %s", fold_exception_to_string(code));
+        }
+        assert_true(q_int(ref, "SELECT count(*) FROM patron WHERE erased = 1;") >= 2);
+        assert_true(q_int(ref, "SELECT count(*) FROM loan WHERE anonymised = 1;") >= 1);
+        print_message("workload: %zu entries in %zu signed runs, %lld exceptions; %u orders\n", total,
+                      n_runs, (long long)ref_exc_count, n_orders);
+        store_close(ref);
+
+        for (unsigned o = 0; o < n_orders; o++) {
+                /* A random order of runs (so chains arrive with gaps). */
+                for (size_t r = n_runs - 1; r > 0; r--) {
+                        size_t k = below((unsigned)r + 1), t = idx[r];
+                        idx[r] = idx[k];
+                        idx[k] = t;
+                }
+                if (o % 10 == 9) {
+                        /* Partition: two nodes see different parts, then gossip. */
+                        Journal *a = store_open(NULL), *b = store_open(NULL);
+                        size_t cut = below((unsigned)n_runs);
+                        deliver_runs(a, idx, cut);
+                        deliver_runs(b, idx + cut, n_runs - cut);
+                        gossip(a, b);
+                        gossip(b, a);
+                        /* Gaps that neither node can fill for the other
+                         * (each holds the other's missing runs only as held
+                         * entries) are filled from the origins, in a new
+                         * random order; then the nodes gossip again. */
+                        fill_from_origins(a);
+                        gossip(a, b);
+                        fill_from_origins(b);
+                        gossip(b, a);
+                        assert_reference(a);
+                        assert_reference(b);
+                        store_close(a);
+                        store_close(b);
+                } else {
+                        Journal *j = store_open(NULL);
+                        deliver_runs(j, idx, n_runs);
+                        assert_int_equal(q_int(j, "SELECT count(*) FROM pending;"), 0);
+                        assert_reference(j);
+                        store_close(j);
+                }
+        }
+        free(idx);
+        for (size_t r = 0; r < n_runs; r++)
+                batch_done(&runs[r].b);
+        free(runs);
+        desks_free();
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_convergence),
+        };
+        return cmocka_run_group_tests_name("sync/convergence", tests, NULL, NULL);
+}

@@ -1,0 +1,279 @@
+/* sync/fold: one test per conflict rule of the design table, each checking
+ * the state, the named exception, and that a late arrival (the same entries
+ * in another order) folds to the same digest as a full rebuild. */
+#include <string.h>
+
+#include "sync/hlc.h"
+#include "tests/unit/sync/sync-test.h"
+#include "tests/unit/test.h"
+
+#define DAY (24ull * 3600 * 1000)
+
+static Journal *j;
+static Desk *d1, *d2;
+
+static int setup(void **state)
+{
+        j = store_open(NULL);
+        d1 = desk_get(1);
+        d2 = desk_get(2);
+        hlc_init(&d1->clock, 0);
+        hlc_init(&d2->clock, 0);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        store_close(j);
+        desks_free();
+        return 0;
+}
+
+/* The incremental state must equal a fold of everything from scratch. */
+static void assert_rebuild_equal(void)
+{
+        uint8_t a[32], b[32];
+
+        digest_of(j, a);
+        assert_true(fold_rebuild(j) >= 0);
+        digest_of(j, b);
+        assert_memory_equal(a, b, 32);
+}
+
+static void base_items(void)
+{
+        put(j, d1, 100, mk(ENTRY_ITEM_ADD, NULL, "X1"));
+        put(j, d1, 101, mk_field(ENTRY_PATRON_REGISTER, "P1", PATRON_FIELD_NAME, 0, 1));
+        put(j, d1, 102, mk_field(ENTRY_PATRON_REGISTER, "P2", PATRON_FIELD_NAME, 0, 2));
+}
+
+static void test_implicit_checkin(void **state)
+{
+        base_items();
+        /* Desk 2's later checkout arrives first; desk 1's earlier one is late. */
+        put(j, d2, 2000, mk_due(ENTRY_CHECKOUT, "P2", "X1", 9 * DAY));
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan;"), 2);
+        assert_int_equal(q_int(j, "SELECT end_kind FROM loan WHERE patron = 'P1';"), LOAN_END_IMPLICIT);
+        assert_int_equal(q_int(j, "SELECT end_hlc FROM loan WHERE patron = 'P1';"),
+                         (int64_t)hlc_make(2000, 0));
+        assert_int_equal(q_int(j, "SELECT end_hlc IS NULL FROM loan WHERE patron = 'P2';"), 1);
+        assert_int_equal(n_exc(j, EXC_IMPLICIT_CHECKIN), 1);
+        assert_rebuild_equal();
+}
+
+static void test_checkout_same_patron_is_renewal(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d2, 2000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 9 * DAY));
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan;"), 1);
+        assert_int_equal(q_int(j, "SELECT renewals FROM loan;"), 1);
+        assert_int_equal(q_int(j, "SELECT due FROM loan;"), (int64_t)(9 * DAY));
+        assert_int_equal(q_int(j, "SELECT count(*) FROM exception;"), 0);
+        assert_rebuild_equal();
+}
+
+static void test_duplicate_checkin(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d1, 2000, mk(ENTRY_CHECKIN, NULL, "X1"));
+        put(j, d2, 2001, mk(ENTRY_CHECKIN, NULL, "X1")); /* the same book, scanned twice */
+        assert_int_equal(q_int(j, "SELECT end_kind FROM loan;"), LOAN_END_CHECKIN);
+        assert_int_equal(n_exc(j, EXC_CHECKIN_NOT_ON_LOAN), 0);
+        /* A checkin that no checkin explains is reported. */
+        put(j, d1, 3000, mk(ENTRY_ITEM_ADD, NULL, "X2"));
+        put(j, d2, 3001, mk(ENTRY_CHECKIN, NULL, "X2"));
+        assert_int_equal(n_exc(j, EXC_CHECKIN_NOT_ON_LOAN), 1);
+        assert_rebuild_equal();
+}
+
+static void test_renew_after_return(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d1, 3000, mk_due(ENTRY_RENEW, "P1", "X1", 20 * DAY));
+        /* The checkin at 2000 arrives late from desk 2. */
+        put(j, d2, 2000, mk(ENTRY_CHECKIN, NULL, "X1"));
+        assert_int_equal(n_exc(j, EXC_RENEW_AFTER_RETURN), 1);
+        assert_int_equal(q_int(j, "SELECT due FROM loan;"), (int64_t)(8 * DAY));
+        assert_int_equal(q_int(j, "SELECT renewals FROM loan;"), 0);
+        assert_rebuild_equal();
+}
+
+static void test_renew_blocked(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        for (unsigned i = 0; i < 3; i++)
+                put(j, d1, 1100 + i, mk_due(ENTRY_RENEW, "P1", "X1", (10 + i) * DAY));
+        put(j, d1, 1200, mk_due(ENTRY_RENEW, "P1", "X1", 30 * DAY)); /* over the limit */
+        assert_int_equal(q_int(j, "SELECT renewals FROM loan;"), 3);
+        assert_int_equal(q_int(j, "SELECT due FROM loan;"), (int64_t)(12 * DAY));
+        assert_int_equal(n_exc(j, EXC_RENEW_BLOCKED), 1);
+
+        /* Another patron's hold blocks renewal. */
+        put(j, d1, 1300, mk(ENTRY_ITEM_ADD, NULL, "X2"));
+        put(j, d1, 1400, mk_due(ENTRY_CHECKOUT, "P1", "X2", 8 * DAY));
+        put(j, d1, 1600, mk_due(ENTRY_RENEW, "P1", "X2", 40 * DAY));
+        put(j, d2, 1500, mk(ENTRY_HOLD_PLACE, "P2", "X2")); /* late, but earlier */
+        assert_int_equal(n_exc(j, EXC_RENEW_BLOCKED), 2);
+        assert_int_equal(q_int(j, "SELECT due FROM loan WHERE item = 'X2';"), (int64_t)(8 * DAY));
+        assert_rebuild_equal();
+}
+
+static void test_patron_blocked_override(void **state)
+{
+        Entry reg;
+
+        base_items();
+        put(j, d1, 1000, mk(ENTRY_PATRON_BLOCK, "P1", NULL));
+        put(j, d2, 2000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan;"), 1); /* accepted: the item left */
+        /* Expired at event time. */
+        reg = mk_field(ENTRY_PATRON_REGISTER, "P3", PATRON_FIELD_NAME, 0, 3);
+        entry_set_uint(&reg, BODY_EXPIRY, 2500);
+        put(j, d1, 2100, reg);
+        put(j, d1, 2200, mk(ENTRY_ITEM_ADD, NULL, "X2"));
+        put(j, d2, 2400, mk_due(ENTRY_CHECKOUT, "P3", "X2", 8 * DAY)); /* not yet expired */
+        put(j, d2, 2600, mk(ENTRY_CHECKIN, NULL, "X2"));
+        put(j, d2, 2700, mk_due(ENTRY_CHECKOUT, "P3", "X2", 8 * DAY)); /* expired */
+        assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 2);
+        /* A late unblock before the checkout removes the first exception. */
+        put(j, desk_get(3), 1500, mk(ENTRY_PATRON_UNBLOCK, "P1", NULL));
+        assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 1);
+        assert_rebuild_equal();
+}
+
+static void test_hold_retargeted(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk(ENTRY_HOLD_PLACE, "P2", "X1"));
+        put(j, d2, 2000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        assert_int_equal(n_exc(j, EXC_HOLD_RETARGETED), 1);
+        assert_int_equal(q_int(j, "SELECT state FROM hold;"), HOLD_ACTIVE);
+        assert_int_equal(q_int(j, "SELECT retargets FROM hold;"), 1);
+        /* The holder's own checkout fills the hold. */
+        put(j, d2, 3000, mk(ENTRY_CHECKIN, NULL, "X1"));
+        put(j, d2, 3100, mk_due(ENTRY_CHECKOUT, "P2", "X1", 8 * DAY));
+        assert_int_equal(q_int(j, "SELECT state FROM hold;"), HOLD_FILLED);
+        assert_rebuild_equal();
+}
+
+static void test_item_unknown(void **state)
+{
+        base_items();
+        put(j, d2, 2000, mk_due(ENTRY_CHECKOUT, "P1", "NEW1", 8 * DAY));
+        assert_int_equal(n_exc(j, EXC_ITEM_UNKNOWN), 1);
+        assert_int_equal(q_int(j, "SELECT stub FROM item WHERE barcode = 'NEW1';"), 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE item = 'NEW1';"), 1);
+        /* The catalogue entry, made earlier at another desk, arrives late. */
+        put(j, d1, 1000, mk(ENTRY_ITEM_ADD, NULL, "NEW1"));
+        assert_int_equal(n_exc(j, EXC_ITEM_UNKNOWN), 0);
+        assert_int_equal(q_int(j, "SELECT stub FROM item WHERE barcode = 'NEW1';"), 0);
+        assert_rebuild_equal();
+}
+
+static void test_subject_erased(void **state)
+{
+        base_items();
+        put(j, d1, 2000, mk(ENTRY_PATRON_ERASE, "P1", NULL));
+        /* Desk 2, offline, edits and lends after the erasure. */
+        put(j, d2, 3000, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_EMAIL, 0, 9));
+        put(j, d2, 3100, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        assert_int_equal(n_exc(j, EXC_SUBJECT_ERASED), 2);
+        assert_int_equal(q_int(j, "SELECT erased FROM patron WHERE id = 'P1';"), 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM patron_field WHERE patron = 'P1';"), 0);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE patron = 'P1';"), 1); /* on the stub */
+        /* An edit from before the erasure, arriving late, does not return. */
+        put(j, d2, 1500, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_PHONE, 0, 8));
+        assert_int_equal(q_int(j, "SELECT count(*) FROM patron_field WHERE patron = 'P1';"), 0);
+        assert_rebuild_equal();
+}
+
+static void test_concurrent_edit(void **state)
+{
+        uint64_t reg_hlc;
+
+        base_items();
+        reg_hlc = hlc_make(101, 0); /* P1's register */
+        put(j, d2, 2001, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_NAME, reg_hlc, 0x22));
+        put(j, d1, 2000, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_NAME, reg_hlc, 0x21));
+        assert_int_equal(n_exc(j, EXC_CONCURRENT_EDIT), 1);
+        /* The later (hlc, origin) wins; the loser's ciphertext is kept. */
+        assert_int_equal(q_int(j, "SELECT hlc FROM patron_field WHERE patron = 'P1' AND field = 1;"),
+                         (int64_t)hlc_make(2001, 0));
+        assert_int_equal(
+                q_int(j, "SELECT hex(substr(loser_ct, 1, 1)) = '21' FROM exception WHERE code = 9;"), 1);
+        /* An edit that saw the current version is no conflict. */
+        put(j, d1, 3000, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_NAME, hlc_make(2001, 0), 0x23));
+        assert_int_equal(n_exc(j, EXC_CONCURRENT_EDIT), 1);
+        assert_rebuild_equal();
+}
+
+static void test_fines_and_payments(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk_amount(ENTRY_FINE, "P1", 500, NULL));
+        put(j, d2, 1001, mk_amount(ENTRY_FINE, "P1", 300, NULL));
+        put(j, d1, 1002, mk_amount(ENTRY_PAYMENT, "P1", 200, "T-1"));
+        put(j, d2, 1003, mk_amount(ENTRY_PAYMENT, "P1", 200, "T-1")); /* the same receipt twice */
+        assert_int_equal(q_int(j, "SELECT fines FROM account WHERE patron = 'P1';"), 800);
+        assert_int_equal(q_int(j, "SELECT payments FROM account WHERE patron = 'P1';"), 200);
+        assert_int_equal(q_int(j, "SELECT balance FROM account WHERE patron = 'P1';"), 600);
+        assert_int_equal(n_exc(j, EXC_DUPLICATE_PAYMENT), 1);
+        assert_rebuild_equal();
+}
+
+static void test_loan_anonymise_and_visits(void **state)
+{
+        Entry an;
+
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d1, 2000, mk(ENTRY_CHECKIN, NULL, "X1"));
+        put(j, d1, 2100, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d1, 2200, mk(ENTRY_VISIT, "P1", NULL));
+        an = mk(ENTRY_LOAN_ANONYMISE, "P1", NULL);
+        entry_set_uint(&an, BODY_CUTOFF, hlc_make(2050, 0));
+        put(j, d2, 5000, an);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE anonymised = 1 AND patron IS NULL;"), 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE patron = 'P1';"), 1); /* still open */
+        assert_int_equal(q_int(j, "SELECT visits FROM patron WHERE id = 'P1';"), 1);
+        assert_rebuild_equal();
+}
+
+static void test_late_block_refolds_items(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk(ENTRY_ITEM_ADD, NULL, "X2"));
+        put(j, d1, 2000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d1, 2100, mk_due(ENTRY_CHECKOUT, "P1", "X2", 8 * DAY));
+        assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 0);
+        /* A block made at 1500 on desk 2 reaches us now: both items re-fold. */
+        put(j, d2, 1500, mk(ENTRY_PATRON_BLOCK, "P1", NULL));
+        assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 2);
+        assert_rebuild_equal();
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_implicit_checkin, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_checkout_same_patron_is_renewal, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_duplicate_checkin, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_renew_after_return, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_renew_blocked, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_patron_blocked_override, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_hold_retargeted, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_item_unknown, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_subject_erased, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_concurrent_edit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fines_and_payments, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_loan_anonymise_and_visits, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_late_block_refolds_items, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("sync/fold", tests, NULL, NULL);
+}
