@@ -3,12 +3,14 @@
  * `carrelctl keys VERB ...` execs this program (privilege separation in the
  * OpenSSH spirit): carrelctl may grow parsers for network-facing formats,
  * this program links nothing but key custody, libsodium, tpm2-tss and the
- * runtime, reads secrets only from a terminal or an inherited fd, makes
+ * runtime (and, with CONFIG_KMOD, the carrel_blk netlink client that the
+ * volume key goes to), reads secrets only from a terminal or an inherited fd, makes
  * itself undumpable before touching a key and exits when the operation is
  * done (oneshot: no socket, no request table to attack). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,9 @@
 #include "appliance/keys/custody.h"
 #include "lib/conf-parser.h"
 #include "lib/log.h"
+#if CONFIG_KMOD
+#include "appliance/keys/key-sink-volume.h"
+#endif
 
 #define DEFAULT_CONFIG "/etc/carrel/keys.conf"
 #define DEFAULT_TCTI "device:/dev/tpmrm0"
@@ -313,8 +318,25 @@ static int obtain_amk(const KeysConfig *c, bool recovery, int pin_fd, int recove
         return 0;
 }
 
-static int open_key_sink(int key_fd, KeySink *sink, int *fd_storage)
+#if CONFIG_KMOD
+static VolumeSink volume_sink;
+#endif
+
+/* --volume N: carrel_blk volume N; --key-fd N: a frame on fd N; else none. */
+static int open_key_sink(int key_fd, int64_t volume, KeySink *sink, int *fd_storage)
 {
+        if (key_fd >= 0 && volume >= 0)
+                return log_error_errno(-EINVAL, "--key-fd and --volume exclude each other");
+        if (volume >= 0) {
+#if CONFIG_KMOD
+                volume_sink.index = (uint32_t)volume;
+                key_sink_volume_init(sink, &volume_sink);
+                return 0;
+#else
+                return log_error_errno(-EOPNOTSUPP,
+                                       "--volume: this build has no carrel_blk support (CONFIG_KMOD=n)");
+#endif
+        }
         if (key_fd < 0) {
                 *sink = key_sink_null;
                 return 0;
@@ -324,6 +346,18 @@ static int open_key_sink(int key_fd, KeySink *sink, int *fd_storage)
         *fd_storage = key_fd;
         key_sink_fd_init(sink, fd_storage);
         return 0;
+}
+
+/* One line on why the consumer failed: the volume sink knows the causes. */
+static int sink_failed(int r, const char *what, const KeySink *sink)
+{
+#if CONFIG_KMOD
+        const char *cause = sink->userdata == &volume_sink ? key_sink_volume_cause(r) : NULL;
+        if (cause)
+                return log_error_errno(r, "%s: carrel_blk volume %" PRIu32 ": %s", what, volume_sink.index,
+                                       cause);
+#endif
+        return log_error_errno(r, "%s: the %s consumer failed: %m", what, sink->name);
 }
 
 enum {
@@ -336,6 +370,7 @@ enum {
         ARG_RECOVERY,
         ARG_RECOVERY_FD,
         ARG_KEY_FD,
+        ARG_VOLUME,
         ARG_FORCE,
         ARG_YES,
         ARG_TPM_CLEAR,
@@ -351,6 +386,7 @@ static const struct option verb_options[] = {
         { "recovery", no_argument, NULL, ARG_RECOVERY },
         { "recovery-fd", required_argument, NULL, ARG_RECOVERY_FD },
         { "key-fd", required_argument, NULL, ARG_KEY_FD },
+        { "volume", required_argument, NULL, ARG_VOLUME },
         { "force", no_argument, NULL, ARG_FORCE },
         { "yes", no_argument, NULL, ARG_YES },
         { "tpm-clear", no_argument, NULL, ARG_TPM_CLEAR },
@@ -364,6 +400,7 @@ typedef struct VerbArgs {
         PcrMask pcrs;
         bool pin, new_pin, no_pin, recovery, force, yes, tpm_clear;
         int pin_fd, new_pin_fd, recovery_fd, key_fd;
+        int64_t volume; /* carrel_blk index, -1 for none */
 } VerbArgs;
 
 /* Parse the options of one verb; `allowed` lists the option values it takes. */
@@ -371,7 +408,7 @@ static int parse_verb_args(int argc, char *argv[], const int *allowed, VerbArgs 
 {
         int c;
 
-        *a = (VerbArgs){ .pin_fd = -1, .new_pin_fd = -1, .recovery_fd = -1, .key_fd = -1 };
+        *a = (VerbArgs){ .pin_fd = -1, .new_pin_fd = -1, .recovery_fd = -1, .key_fd = -1, .volume = -1 };
         optind = 0;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "", verb_options, NULL)) >= 0) {
@@ -422,6 +459,18 @@ static int parse_verb_args(int argc, char *argv[], const int *allowed, VerbArgs 
                           : c == ARG_NEW_PIN_FD  ? &a->new_pin_fd
                           : c == ARG_RECOVERY_FD ? &a->recovery_fd
                                                  : &a->key_fd) = fd;
+                        break;
+                }
+                case ARG_VOLUME: {
+                        char *end;
+                        unsigned long v;
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || *end || end == optarg || optarg[0] == '-' || v > UINT16_MAX)
+                                return log_error_errno(
+                                        -EINVAL,
+                                        "--volume: expected a volume index (the N of /dev/carrelblkN)");
+                        a->volume = (int64_t)v;
                         break;
                 }
                 case 'T':
@@ -484,7 +533,9 @@ static int verb_init(int argc, char *argv[])
 
 static int verb_unlock(int argc, char *argv[])
 {
-        static const int allowed[] = { ARG_RECOVERY, ARG_RECOVERY_FD, ARG_PIN_FD, ARG_KEY_FD, 0 };
+        static const int allowed[] = {
+                ARG_RECOVERY, ARG_RECOVERY_FD, ARG_PIN_FD, ARG_KEY_FD, ARG_VOLUME, 0
+        };
         _cleanup_(secret_freep) Secret *amk = NULL;
         _cleanup_(keyset_freep) KeySet *keys = NULL;
         KeySink sink;
@@ -494,7 +545,7 @@ static int verb_unlock(int argc, char *argv[])
 
         if ((r = parse_verb_args(argc, argv, allowed, &a)) < 0 || (r = load_config(&c)) < 0)
                 return r;
-        r = open_key_sink(a.key_fd, &sink, &key_fd);
+        r = open_key_sink(a.key_fd, a.volume, &sink, &key_fd);
         if (r < 0)
                 return r;
         r = obtain_amk(&c, a.recovery, a.pin_fd, a.recovery_fd, "keys unlock", &amk, NULL);
@@ -506,7 +557,7 @@ static int verb_unlock(int argc, char *argv[])
         amk = secret_free(amk);
         r = sink.set_keys(sink.userdata, keys);
         if (r < 0)
-                return log_error_errno(r, "keys unlock: the %s consumer refused the keys: %m", sink.name);
+                return sink_failed(r, "keys unlock", &sink);
         log_struct(LOG_NOTICE, 0, LOG_FIELDS("CARREL_EVENT=keys-unlock", "CARREL_COMPONENT=keys"),
                    "AMK unlocked via %s; subkeys handed to consumer '%s'",
                    a.recovery ? "recovery key" : "TPM", sink.name);
@@ -567,8 +618,8 @@ static int verb_reseal(int argc, char *argv[])
 
 static int verb_rotate(int argc, char *argv[])
 {
-        static const int allowed[] = { ARG_RECOVERY,   ARG_RECOVERY_FD, ARG_PIN_FD,
-                                       ARG_NEW_PIN_FD, ARG_KEY_FD,      0 };
+        static const int allowed[] = { ARG_RECOVERY, ARG_RECOVERY_FD, ARG_PIN_FD, ARG_NEW_PIN_FD,
+                                       ARG_KEY_FD,   ARG_VOLUME,      0 };
         _cleanup_(secret_freep) Secret *amk = NULL, *pin = NULL;
         char text[RECOVERY_KEY_STRING_SIZE];
         KeySink sink;
@@ -580,7 +631,16 @@ static int verb_rotate(int argc, char *argv[])
 
         if ((r = parse_verb_args(argc, argv, allowed, &a)) < 0 || (r = load_config(&c)) < 0)
                 return r;
-        r = open_key_sink(a.key_fd, &sink, &key_fd);
+        /* Refused before anything is touched: keys_rotate() would leave a
+         * pending rotation behind a refusing consumer. */
+        if (a.volume >= 0)
+                return log_error_errno(-EOPNOTSUPP,
+                                       "keys rotate: refused for carrel_blk volume %" PRIi64
+                                       ": a new AMK means a new volume key, and carrel_blk cannot "
+                                       "re-encrypt a device in place (see 'Rotation and the volume' in "
+                                       "docs/keys.md)",
+                                       a.volume);
+        r = open_key_sink(a.key_fd, a.volume, &sink, &key_fd);
         if (r < 0)
                 return r;
         r = keys_requires_pin(&c, &had_pin);
@@ -666,7 +726,7 @@ static int verb_status(int argc, char *argv[])
 
 static int verb_wipe(int argc, char *argv[])
 {
-        static const int allowed[] = { ARG_YES, ARG_TPM_CLEAR, ARG_KEY_FD, 0 };
+        static const int allowed[] = { ARG_YES, ARG_TPM_CLEAR, ARG_KEY_FD, ARG_VOLUME, 0 };
         KeySink sink;
         KeysConfig c;
         KeysDiagnosis d;
@@ -678,10 +738,15 @@ static int verb_wipe(int argc, char *argv[])
         if (!a.yes)
                 return log_error_errno(-EINVAL, "keys wipe destroys every key and all data they protect; "
                                                 "confirm with --yes");
-        r = open_key_sink(a.key_fd, &sink, &key_fd);
+        r = open_key_sink(a.key_fd, a.volume, &sink, &key_fd);
         if (r < 0)
                 return r;
         r = keys_wipe(&c, &sink, a.tpm_clear, &d);
+#if CONFIG_KMOD
+        /* keys_wipe() goes on after a consumer failed; say why it did. */
+        if (sink.userdata == &volume_sink && volume_sink.error < 0)
+                (void)sink_failed(volume_sink.error, "keys wipe", &sink);
+#endif
         /* The crypto-erase is logged whatever happened, at the highest level. */
         log_struct(r < 0 ? LOG_CRIT : LOG_NOTICE, r,
                    LOG_FIELDS("CARREL_EVENT=keys-wipe", "CARREL_COMPONENT=keys"),
@@ -696,12 +761,12 @@ static int verb_wipe(int argc, char *argv[])
 static const Verb verbs[] = {
         { "init", 1, -1, verb_init, "[--pcrs 7] [--pin] [--pin-fd N] [--force]  enrol a new AMK" },
         { "unlock", 1, -1, verb_unlock,
-          "[--recovery] [--pin-fd N] [--key-fd N]  unseal and hand the subkeys over" },
+          "[--recovery] [--pin-fd N] [--key-fd N|--volume N]  unseal and hand the subkeys over" },
         { "reseal", 1, -1, verb_reseal,
           "[--pcrs L] [--recovery] [--new-pin|--no-pin]  seal to current PCRs" },
         { "rotate", 1, -1, verb_rotate, "[--recovery] [--key-fd N]  new AMK, dependents re-wrapped" },
         { "status", 1, -1, verb_status, "show enrolment, PCR and lockout state" },
-        { "wipe", 1, -1, verb_wipe, "--yes [--tpm-clear] [--key-fd N]  crypto-erase" },
+        { "wipe", 1, -1, verb_wipe, "--yes [--tpm-clear] [--key-fd N|--volume N]  crypto-erase" },
 };
 
 int main(int argc, char *argv[])

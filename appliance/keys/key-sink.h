@@ -1,12 +1,11 @@
 /* Where unlocked keys go: the consumer interface of key custody.
  *
  * Key custody never writes a subkey to disk; it hands a KeySet to a
- * KeySink. The volume library (appliance/volume, carrel_blk over generic
- * netlink) implements one that sets the kmod key; until it is wired in,
- * `carrelctl keys unlock --key-fd N` uses the fd sink below, which writes
- * one framed message to a pipe or socket the caller set up (e.g.
- * carrel-unlock.service reading it into the volume tool). The frame format
- * is documented in docs/keys.md and parsed by key_frame_parse().
+ * KeySink. key-sink-volume.h gives the volume key to carrel_blk
+ * (`--volume N`, CONFIG_KMOD); `--key-fd N` uses the fd sink below, which
+ * writes one framed message to a pipe or socket the caller set up, for a
+ * consumer in another process. The frame format is documented in
+ * docs/keys.md and parsed by key_frame_parse().
  *
  * Every callback returns 0 or -errno and must not keep pointers into the
  * KeySet after returning (copy into its own locked memory if it needs to). */

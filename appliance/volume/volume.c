@@ -16,6 +16,8 @@
 #include "lib/secmem.h"
 #include "appliance/volume/volume.h"
 
+_Static_assert(VOLUME_KEY_SIZE == CARREL_BLK_KEY_SIZE, "the key size is the kernel's");
+
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif

@@ -34,5 +34,12 @@ check_fails "no kernel-module control objects in the minimal build" \
 
 check "desk_defconfig builds" bash -c "make -s O='$o' desk_defconfig >/dev/null && make -s O='$o' -j2 all >/dev/null 2>&1"
 
+# Key custody without the kernel module: the carrel_blk sink is left out,
+# carrel-keys does not link the volume library and refuses --volume.
+check "TPM_CUSTODY=y KMOD=n builds" bash -c "make -s O='$o' defconfig >/dev/null && make -s O='$o' setconfig SET='KMOD=n' >/dev/null && make -s O='$o' -j2 all >/dev/null 2>&1"
+check_fails "... without the carrel_blk sink" test -e "$o/obj/appliance/keys/key-sink-volume.o"
+check "... carrel-keys refuses --volume, naming CONFIG_KMOD" \
+	bash -c "'$o/libexec/carrel-keys' unlock --volume 0 2>&1 | grep -q 'CONFIG_KMOD=n'"
+
 if ((TEST_FAILED)); then tail -n 30 "$TEST_TMP/make.log"; fi
 done_testing

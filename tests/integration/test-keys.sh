@@ -94,6 +94,25 @@ F1R=$(echo "$RK1" | frame --recovery)
 check "unlock --recovery (key on stdin) gives the same subkeys" test "$F1R" = "$F1"
 check "unlock without a consumer succeeds (verification only)" keys unlock
 
+# --- the carrel_blk consumer (--volume): the guest test in tests/kmod/run.sh
+# keys a real volume; here only what the host can show (no module loadable).
+if "$CTL" components | grep -qE '^kmod +on +built'; then
+	check_fails "unlock --volume 0 without carrel_blk loaded fails" keys unlock --volume 0
+	check "... saying the module is not loaded, in one line" \
+		bash -c "grep -q 'carrel_blk volume 0: the carrel_blk kernel module is not loaded' '$ERR' && test \$(wc -l <'$ERR') -eq 1"
+else
+	check_fails "unlock --volume 0 is refused without CONFIG_KMOD" keys unlock --volume 0
+	check "... naming the build option" err_has "CONFIG_KMOD=n"
+fi
+check_fails "--volume and --key-fd exclude each other" keys unlock --volume 0 --key-fd 1
+check_fails "--volume takes an index only" keys unlock --volume /dev/sda
+check "... and says so" err_has "expected a volume index"
+cp -a "$STATE" "$WORK/state.before-volume-rotate"
+check_fails "rotate --volume 0 is refused" keys rotate --volume 0
+check "... explaining that carrel_blk cannot re-encrypt in place" err_has "cannot re-encrypt a device in place"
+check "... and touches nothing (no pending rotation, same files)" \
+	diff -r "$STATE" "$WORK/state.before-volume-rotate"
+
 # --- tpm2-tools cross-check ----------------------------------------------------
 POLICY=$("$TOOL" export "$STATE" "$WORK")
 tpm tpm2_pcrread sha256:7 -o "$WORK/pcr7.bin"

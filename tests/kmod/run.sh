@@ -6,6 +6,11 @@
 # AES-NI) and relays the guest's TAP. The guest reports its verdict through
 # isa-debug-exit; any WARNING/BUG/Oops in its dmesg fails. Then the host
 # decrypts the image the guest wrote with the userspace reference cipher.
+# With key custody built and swtpm installed, it also enrols an AMK on the
+# host (swtpm), puts the recovery copy and carrel-keys into the guest, which
+# keys a volume through `carrelctl keys unlock --recovery --volume 0`, and
+# checks that the host's volume key (from the key frame) decrypts what the
+# guest wrote: the custody-derived key is the one carrel_blk used.
 #
 #   tests/kmod/run.sh [--bench-only]
 # Benchmark lines go to $CARREL_BUILD/bench/kmod.jsonl (JSON, one per line)
@@ -77,6 +82,44 @@ copy_with_libs "$(command -v cryptsetup)" /usr/sbin/cryptsetup
 copy_with_libs "$(command -v dmsetup)" /usr/sbin/dmsetup
 cp /lib64/ld-linux-x86-64.so.2 "$ROOT/lib64/" 2>/dev/null || true
 
+# Key custody, on the host: enrol an AMK in a throw-away swtpm, keep the
+# recovery key, and take the volume key out of the frame a consumer gets
+# ("CRLKEY01" op=1 sets=1, then id 1, length 64, the volume key).
+KEYS=0
+KEYS_HELPER=$BUILD/libexec/carrel-keys
+if [[ $MODE == all && -x $KEYS_HELPER ]] && command -v swtpm >/dev/null; then
+	TPMDIR=$TEST_TMP/tpm
+	if T=$("$SRC/scripts/swtpm-harness" start "$TPMDIR"); then
+		track_pid "$(cat "$TPMDIR/swtpm.pid")"
+		export CARREL_TCTI=$T CARREL_KEYS_STATE_DIR=$TEST_TMP/keys CARREL_KEYS_HELPER=$KEYS_HELPER TSS2_LOG=all+none
+		"$BUILD/sbin/carrelctl" keys init >"$TEST_TMP/keys-init.out" 2>"$TEST_TMP/keys.log"
+		"$SRC/scripts/swtpm-harness" stop "$TPMDIR"
+		RK=$(grep -oE '[0-9A-Z]{5}(-[0-9A-Z]{5}){7}' "$TEST_TMP/keys-init.out")
+		rm -f "$TEST_TMP/keys-init.out"
+		# The recovery path needs no TPM, like the guest.
+		"$BUILD/sbin/carrelctl" keys unlock --recovery --recovery-fd 4 --key-fd 3 \
+			4<<<"$RK" 3>"$TEST_TMP/frame" 2>>"$TEST_TMP/keys.log"
+		if [[ -n $RK && $(head -c 12 "$TEST_TMP/frame" | xxd -p) == 43524c4b4559303101010140 ]]; then
+			tail -c +13 "$TEST_TMP/frame" | head -c 64 >"$TEST_TMP/volume.key"
+			mkdir -p "$ROOT/keys" "$ROOT/usr/libexec/carrel"
+			cp "$TEST_TMP/keys/amk.recovery" "$ROOT/keys/" # amk.sealed is useless without the TPM
+			printf '%s\n' "$RK" >"$ROOT/data/recovery-key"
+			copy_with_libs "$KEYS_HELPER" /usr/libexec/carrel/carrel-keys
+			KEYS=1
+			ok "host: key custody enrolled on swtpm; the volume key taken from the key frame"
+		else
+			not_ok "host: key custody enrolled on swtpm; the volume key taken from the key frame"
+			sed 's/^/# /' "$TEST_TMP/keys.log"
+		fi
+		rm -f "$TEST_TMP/frame"
+		unset CARREL_TCTI CARREL_KEYS_STATE_DIR CARREL_KEYS_HELPER
+	else
+		not_ok "swtpm starts for the key custody check"
+	fi
+else
+	skip "key custody to carrel_blk (needs CONFIG_TPM_CUSTODY and swtpm)"
+fi
+
 # Debian modules in dependency order, each after what it depends on.
 declare -A seen=()
 ORDER=()
@@ -132,12 +175,15 @@ od -An -v -tx1 "$ROOT/data/key1" | tr -d ' \n' >"$ROOT/data/key1.hex"
 seq -f 'CARREL-PLAINTEXT-MARKER-%08g-0123456789abcdef' 1 110000 | head -c 4194304 >"$ROOT/data/plain.bin"
 head -c 1048576 /dev/urandom >"$ROOT/data/plain2.bin"
 chmod 0644 "$ROOT"/data/*
+[[ $KEYS == 1 ]] && chmod 0600 "$ROOT/data/recovery-key"
 
 (cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) >"$TEST_TMP/initramfs.cpio"
 ok "initramfs assembled ($(du -m "$TEST_TMP/initramfs.cpio" | cut -f1) MiB, ${#ORDER[@]} Debian modules)"
 
 # The disk the host reads back: carrel_blk on /dev/vda in the guest.
 truncate -s 8M "$TEST_TMP/disk.img"
+# The disk keyed through key custody: /dev/vdb.
+truncate -s 2M "$TEST_TMP/keys.img"
 
 LOG=$TEST_TMP/console.log
 timeout --kill-after=10 "$KMOD_TIMEOUT" qemu-system-x86_64 \
@@ -147,6 +193,7 @@ timeout --kill-after=10 "$KMOD_TIMEOUT" qemu-system-x86_64 \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-drive "file=$TEST_TMP/disk.img,format=raw,if=virtio,cache=unsafe" \
+	-drive "file=$TEST_TMP/keys.img,format=raw,if=virtio,cache=unsafe" \
 	-nic none </dev/null >"$LOG" 2>&1
 rc=$?
 
@@ -189,6 +236,17 @@ if [[ $MODE == all ]]; then
 	fi
 	check_fails "host: decrypt-image with the wrong key does not recover it" \
 		bash -c "'$BUILD/sbin/carrelctl' volume decrypt-image '$TEST_TMP/disk.img' '$TEST_TMP/wrong.plain' <'$ROOT/data/key1' && cmp -s <(head -c 4194304 '$TEST_TMP/wrong.plain') '$ROOT/data/plain.bin'"
+	if [[ $KEYS == 1 ]]; then
+		# The guest keyed /dev/vdb with `carrelctl keys unlock --recovery
+		# --volume 0`; the host's custody-derived key must read it.
+		if "$BUILD/sbin/carrelctl" volume decrypt-image --key-fd 3 "$TEST_TMP/keys.img" "$TEST_TMP/keys.plain" 3<"$TEST_TMP/volume.key" &&
+			cmp -s <(head -c 1048576 "$TEST_TMP/keys.plain") <(head -c 1048576 "$ROOT/data/plain.bin"); then
+			ok "host: the custody-derived volume key decrypts what the guest wrote after keys unlock --volume 0"
+		else
+			not_ok "host: the custody-derived volume key decrypts what the guest wrote after keys unlock --volume 0"
+		fi
+		check_fails "host: the custody-keyed image holds no plaintext" grep -q CARREL-PLAINTEXT "$TEST_TMP/keys.img"
+	fi
 fi
 
 # Benchmark: ratios of carrel_blk to dm-crypt and to the raw device.
