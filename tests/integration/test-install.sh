@@ -3,6 +3,8 @@
 # into a fresh O= writes nothing into the source tree.
 . "$(dirname "$0")/lib.sh"
 cd "$CARREL_SRCDIR" || exit 1
+# A fresh build in its own O=: not the flavour or jobserver of the `make check` that runs us.
+unset MAKEFLAGS MAKEOVERRIDES MAKELEVEL MFLAGS SANITIZE FLAVOUR
 
 o=$TEST_TMP/o
 dest=$TEST_TMP/root

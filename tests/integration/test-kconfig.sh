@@ -4,6 +4,8 @@
 # carries each symbol as 0/1, and switched-off components leave no binary.
 . "$(dirname "$0")/lib.sh"
 cd "$CARREL_SRCDIR" || exit 1
+# A fresh build in its own O=: not the flavour or jobserver of the `make check` that runs us.
+unset MAKEFLAGS MAKEOVERRIDES MAKELEVEL MFLAGS SANITIZE FLAVOUR
 
 o=$TEST_TMP/o
 mk() { make --no-print-directory -s O="$o" "$@" >>"$TEST_TMP/make.log" 2>&1; }

@@ -75,7 +75,12 @@ fi
 $PY $SCAN "$PKID_PID" pki/ca.key >scan-pkid.out
 rc=$?
 if ((rc == 2)); then
-	skip "the memory of carrel-pkid could not be read"
+	# Under ASan the heap sits in terabyte-sized reservations that cannot be
+	# walked; the default build runs the scan.
+	for what in "no CA key bytes in carrel-pkid" "the scan sees carrel-pkid's TLS key" \
+		"the scan sees the CA key in the signer" "the signer keeps it off heap and stack"; do
+		skip "$what: carrel-pkid's memory could not be scanned completely ($(tail -1 scan-pkid.out | tr -d '#'))"
+	done
 else
 	check "no byte of the CA private key in carrel-pkid's memory ($(tail -1 scan-pkid.out | tr -d '#'))" \
 		test $rc -eq 1
