@@ -19,7 +19,8 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
-        size_t size = 0;
+        size_t size;
+        ssize_t n;
 
         assert_return(path && ret && ret_size, -EINVAL);
 
@@ -38,9 +39,24 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size
                 return -ENOMEM;
         /* A file that grows between fstat() and read() fills the buffer
          * sized from fstat: refuse it rather than read an unbounded amount. */
-        for (;;) {
-                size_t cap = (size_t)st.st_size + 1;
-                ssize_t n = read(fd, buf + size, cap - size);
+        n = read_full(fd, buf, (size_t)st.st_size + 1);
+        if (n < 0)
+                return (int)n;
+        size = (size_t)n;
+        if (size == (size_t)st.st_size + 1)
+                return -EFBIG;
+        buf[size] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
+ssize_t read_full(int fd, void *buf, size_t size)
+{
+        size_t done = 0;
+
+        while (done < size) {
+                ssize_t n = read(fd, (char *)buf + done, size - done);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -48,13 +64,25 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size
                 }
                 if (n == 0)
                         break;
-                size += (size_t)n;
-                if (size == cap)
-                        return -EFBIG;
+                done += (size_t)n;
         }
-        buf[size] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
+        return (ssize_t)done;
+}
+
+int write_full(int fd, const void *buf, size_t size)
+{
+        const char *p = buf;
+
+        while (size > 0) {
+                ssize_t n = write(fd, p, size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                p += n;
+                size -= (size_t)n;
+        }
         return 0;
 }
 
@@ -70,23 +98,6 @@ int fsync_parent_dir(const char *path)
                 return negative_errno();
         if (fsync(dfd) < 0)
                 return negative_errno();
-        return 0;
-}
-
-static int write_all(int fd, const void *data, size_t size)
-{
-        const char *p = data;
-
-        while (size > 0) {
-                ssize_t n = write(fd, p, size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                p += n;
-                size -= (size_t)n;
-        }
         return 0;
 }
 
@@ -106,7 +117,7 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
         if (fd < 0)
                 return negative_errno();
         /* The umask may have narrowed mode; set exactly what was asked. */
-        if (fchmod(fd, mode) < 0 || (r = write_all(fd, data, size)) < 0 || fsync(fd) < 0) {
+        if (fchmod(fd, mode) < 0 || (r = write_full(fd, data, size)) < 0 || fsync(fd) < 0) {
                 r = r < 0 ? r : negative_errno();
                 goto fail;
         }

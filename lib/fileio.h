@@ -15,6 +15,14 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size
  * holds either the old or the new content, never a mix. Returns 0 or -errno. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
 
+/* Read until size bytes or end of file, retrying on EINTR and short reads.
+ * Returns the number of bytes read (less than size only at end of file) or
+ * -errno. */
+ssize_t read_full(int fd, void *buf, size_t size);
+
+/* Write all size bytes, retrying on EINTR and short writes. Returns 0 or -errno. */
+int write_full(int fd, const void *buf, size_t size);
+
 /* fsync the directory that contains path. Returns 0 or -errno. */
 int fsync_parent_dir(const char *path);
 

@@ -25,6 +25,7 @@
 #include "appliance/ctl/verbs.h"
 #include "appliance/keys/ask-secret.h"
 #include "appliance/keys/custody.h"
+#include "lib/fileio.h"
 #include "lib/conf-parser.h"
 #include "lib/log.h"
 #if CONFIG_KMOD
@@ -193,22 +194,13 @@ static int print_recovery_key(const char *text)
                 "Recovery key for this AMK (shown once, stored nowhere; write it down and keep "
                 "it offline):\n\n    ";
         _cleanup_secmem_ char *buf = secmem_alloc(sizeof head + RECOVERY_KEY_STRING_SIZE + 4);
-        size_t n, done = 0;
+        size_t n;
 
         if (!buf)
                 return -ENOMEM;
         n = (size_t)snprintf(buf, sizeof head + RECOVERY_KEY_STRING_SIZE + 4, "%s%s\n\n", head, text);
         fflush(stdout);
-        while (done < n) {
-                ssize_t k = write(STDOUT_FILENO, buf + done, n - done);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                done += (size_t)k;
-        }
-        return 0;
+        return write_full(STDOUT_FILENO, buf, n);
 }
 
 typedef struct AskPinData {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "appliance/keys/key-sink.h"
+#include "lib/fileio.h"
 
 static const uint8_t frame_magic[8] = { 'C', 'R', 'L', 'K', 'E', 'Y', '0', '1' };
 
@@ -163,22 +164,13 @@ void key_frame_done(KeyFrame *f)
 static int write_frame(int fd, KeyFrameOp op, const KeySet *old_keys, const KeySet *keys)
 {
         _cleanup_secmem_ uint8_t *buf = NULL;
-        size_t size, done = 0;
+        size_t size;
         int r;
 
         r = key_frame_build(op, old_keys, keys, &buf, &size);
         if (r < 0)
                 return r;
-        while (done < size) {
-                ssize_t n = write(fd, buf + done, size - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                done += (size_t)n;
-        }
-        return 0;
+        return write_full(fd, buf, size);
 }
 
 static int fd_set_keys(void *userdata, const KeySet *keys)

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
 #include "lib/macro.h"
 #include "appliance/pki/pki-signer.h"
 
@@ -90,26 +91,6 @@ int pki_signer_request_decode(const uint8_t *body, size_t size, PkiSignerRequest
                 return -EBADMSG;
         *ret = req;
         return 0;
-}
-
-/* Read exactly size bytes. Returns the bytes read before end of file (less
- * than size only at end of file), or -errno. */
-static ssize_t read_full(int fd, uint8_t *p, size_t size)
-{
-        size_t done = 0;
-
-        while (done < size) {
-                ssize_t k = read(fd, p + done, size - done);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                done += k;
-        }
-        return (ssize_t)done;
 }
 
 int pki_signer_frame_read(int fd, uint8_t *buf, size_t max, size_t *ret_size)

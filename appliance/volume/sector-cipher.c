@@ -9,6 +9,7 @@
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "lib/fileio.h"
 #include "lib/secmem.h"
 #include "appliance/volume/sector-cipher.h"
 
@@ -94,39 +95,6 @@ int sector_cipher_decrypt(SectorCipher *c, uint64_t first_sector, const uint8_t 
                           size_t size)
 {
         return sector_cipher_run(c, false, first_sector, in, out, size);
-}
-
-static ssize_t read_full(int fd, uint8_t *buf, size_t n)
-{
-        size_t got = 0;
-
-        while (got < n) {
-                ssize_t k = read(fd, buf + got, n - got);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                got += (size_t)k;
-        }
-        return (ssize_t)got;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, buf, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += k;
-                n -= (size_t)k;
-        }
-        return 0;
 }
 
 int sector_cipher_convert_fd(SectorCipher *c, bool encrypt, int in_fd, int out_fd, uint64_t first_sector)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
 #include "lib/secmem.h"
 #include "appliance/volume/volume-key.h"
 
@@ -50,7 +51,8 @@ int volume_key_parse(const uint8_t *buf, size_t n, uint8_t key[VOLUME_KEY_SIZE])
 int volume_key_read_fd(int fd, uint8_t key[VOLUME_KEY_SIZE])
 {
         _cleanup_secmem_ uint8_t *buf = NULL;
-        size_t n = 0;
+        size_t n;
+        ssize_t k;
 
         assert_return(fd >= 0 && key, -EINVAL);
         if (secmem_init() < 0)
@@ -58,16 +60,9 @@ int volume_key_read_fd(int fd, uint8_t key[VOLUME_KEY_SIZE])
         buf = secmem_alloc(KEY_INPUT_MAX);
         if (!buf)
                 return -ENOMEM;
-        while (n < KEY_INPUT_MAX) {
-                ssize_t k = read(fd, buf + n, KEY_INPUT_MAX - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-        }
+        k = read_full(fd, buf, KEY_INPUT_MAX);
+        if (k < 0)
+                return (int)k;
+        n = (size_t)k;
         return volume_key_parse(buf, n, key);
 }
