@@ -412,6 +412,15 @@ static void conn_update_timer(Connection *c)
         (void)sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
 }
 
+static void conn_start_linger(Connection *c)
+{
+        (void)wolfSSL_shutdown(c->ssl);
+        (void)shutdown(c->fd, SHUT_WR);
+        c->state = CONN_LINGER;
+        c->t_linger = now_usec(c->server);
+        (void)conn_set_events(c, EPOLLIN);
+}
+
 static int conn_handshake(Connection *c)
 {
         HttpServer *s = c->server;
@@ -425,7 +434,11 @@ static int conn_handshake(Connection *c)
                         return -EAGAIN;
                 s->stats.handshake_failures++;
                 refused(s, c, 0, "TLS handshake failed");
-                return errno_from_wolfssl(e) ?: -EPROTO;
+                /* A TLS 1.3 client sends its request right after Finished; a
+                 * close() with that unread would reset the connection and
+                 * destroy our alert before the client reads it. Drain first. */
+                conn_start_linger(c);
+                return 0;
         }
 
         c->state = CONN_OPEN;
@@ -469,15 +482,6 @@ static int conn_flush(Connection *c)
                 c->out_len -= n;
         }
         return 0;
-}
-
-static void conn_start_linger(Connection *c)
-{
-        (void)wolfSSL_shutdown(c->ssl);
-        (void)shutdown(c->fd, SHUT_WR);
-        c->state = CONN_LINGER;
-        c->t_linger = now_usec(c->server);
-        (void)conn_set_events(c, EPOLLIN);
 }
 
 /* Returns 0 to wait for the socket, or -errno to close. */

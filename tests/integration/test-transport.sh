@@ -88,6 +88,14 @@ check "a valid certificate is served, identity from the certificate" \
 	bash -c "echo '$out' | grep -q '\"role\":\"camera\"'"
 check "responses carry HSTS" grep -qi '^Strict-Transport-Security: max-age=63072000' headers.txt
 check_fails "no client certificate: refused" curl -sSf --cacert pki/ca.crt "$URL/v1/whoami" -o /dev/null
+# The refusal must reach the client as a TLS alert, every time: closing with
+# the client's early request unread used to reset the connection instead.
+alerts=0
+for _ in $(seq 20); do
+	out=$(curl -sS --cacert pki/ca.crt "$URL/v1/whoami" -o /dev/null 2>&1)
+	[[ $out == *"alert certificate required"* ]] && alerts=$((alerts + 1))
+done
+check "no client certificate: the client reads the 'certificate required' alert ($alerts/20)" test $alerts -eq 20
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout evil-ca.key -out evil-ca.crt \
 	-subj "/O=Carrel/CN=evil" -days 30 2>/dev/null
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout evil.key -out evil.csr \
