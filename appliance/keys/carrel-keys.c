@@ -646,8 +646,10 @@ static int verb_rotate(int argc, char *argv[])
                         return report(r, "keys rotate", &c, NULL);
         }
         r = keys_rotate(&c, amk, pin, &sink, text, &d);
+#if CONFIG_KMOD
         if (r < 0 && sink.userdata == &volume_sink && volume_sink.error < 0)
                 return sink_failed(r, "keys rotate", &sink);
+#endif
         if (r < 0)
                 return report(r, "keys rotate", &c, &d);
         r = print_recovery_key(text);
