@@ -171,6 +171,11 @@ static int report(int r, const char *what, const KeysConfig *c, const KeysDiagno
                 return log_error_errno(r, "%s: this AMK needs a PIN", what);
         case -EBADMSG:
                 return log_error_errno(r, "%s: a key file in %s is malformed", what, c->state_dir);
+        case -EPROTO:
+                return log_error_errno(r,
+                                       "%s: the key state in %s predates the wrapped volume key; run "
+                                       "'carrelctl keys init --force' again",
+                                       what, c->state_dir);
         case -ENODATA:
                 return log_error_errno(r, "%s: nothing was entered", what);
         case -EMSGSIZE:
@@ -543,9 +548,12 @@ static int verb_unlock(int argc, char *argv[])
         r = obtain_amk(&c, a.recovery, a.pin_fd, a.recovery_fd, "keys unlock", &amk, NULL);
         if (r < 0)
                 return r;
-        r = keyset_derive(amk, &keys);
+        r = keys_keyset(&c, amk, &keys);
+        if (r == -EACCES)
+                return log_error_errno(r, "keys unlock: the wrapped volume key in %s was altered",
+                                       c.state_dir);
         if (r < 0)
-                return log_error_errno(r, "keys unlock: cannot derive the subkeys: %m");
+                return report(r, "keys unlock", &c, NULL);
         amk = secret_free(amk);
         r = sink.set_keys(sink.userdata, keys);
         if (r < 0)
@@ -623,15 +631,6 @@ static int verb_rotate(int argc, char *argv[])
 
         if ((r = parse_verb_args(argc, argv, allowed, &a)) < 0 || (r = load_config(&c)) < 0)
                 return r;
-        /* Refused before anything is touched: keys_rotate() would leave a
-         * pending rotation behind a refusing consumer. */
-        if (a.volume >= 0)
-                return log_error_errno(-EOPNOTSUPP,
-                                       "keys rotate: refused for carrel_blk volume %" PRIi64
-                                       ": a new AMK means a new volume key, and carrel_blk cannot "
-                                       "re-encrypt a device in place (see 'Rotation and the volume' in "
-                                       "docs/keys.md)",
-                                       a.volume);
         r = open_key_sink(a.key_fd, a.volume, &sink, &key_fd);
         if (r < 0)
                 return r;
@@ -647,6 +646,10 @@ static int verb_rotate(int argc, char *argv[])
                         return report(r, "keys rotate", &c, NULL);
         }
         r = keys_rotate(&c, amk, pin, &sink, text, &d);
+#if CONFIG_KMOD
+        if (r < 0 && sink.userdata == &volume_sink && volume_sink.error < 0)
+                return sink_failed(r, "keys rotate", &sink);
+#endif
         if (r < 0)
                 return report(r, "keys rotate", &c, &d);
         r = print_recovery_key(text);
@@ -756,7 +759,8 @@ static const Verb verbs[] = {
           "[--recovery] [--pin-fd N] [--key-fd N|--volume N]  unseal and hand the subkeys over" },
         { "reseal", 1, -1, verb_reseal,
           "[--pcrs L] [--recovery] [--new-pin|--no-pin]  seal to current PCRs" },
-        { "rotate", 1, -1, verb_rotate, "[--recovery] [--key-fd N]  new AMK, dependents re-wrapped" },
+        { "rotate", 1, -1, verb_rotate,
+          "[--recovery] [--key-fd N|--volume N]  new AMK, dependents re-wrapped" },
         { "status", 1, -1, verb_status, "show enrolment, PCR and lockout state" },
         { "wipe", 1, -1, verb_wipe, "--yes [--tpm-clear] [--key-fd N|--volume N]  crypto-erase" },
 };

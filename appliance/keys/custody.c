@@ -121,7 +121,8 @@ static int seal_to_current(TpmContext *t, uint32_t handle, const uint8_t *name, 
         return r;
 }
 
-static int new_recovery(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE],
+/* A new recovery key and the recovery copy of amk, with vk wrapped in it. */
+static int new_recovery(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE], const Secret *vk,
                         RecoveryKeyFile *ret, char text[static RECOVERY_KEY_STRING_SIZE])
 {
         _cleanup_secmem_ uint8_t *rk = secmem_alloc(RECOVERY_KEY_BYTES);
@@ -131,6 +132,9 @@ static int new_recovery(const Secret *amk, const uint8_t generation[KEY_GENERATI
                 return -ENOMEM;
         randombytes_buf(rk, RECOVERY_KEY_BYTES);
         r = recovery_wrap(rk, amk, generation, ret);
+        if (r < 0)
+                return r;
+        r = volume_key_wrap(amk, generation, vk, &ret->volume);
         if (r < 0)
                 return r;
         recovery_key_format(rk, text);
@@ -149,7 +153,7 @@ int keys_init(const KeysConfig *c, PcrMask pcrs, const Secret *pin, bool force,
               char ret_recovery[static RECOVERY_KEY_STRING_SIZE], KeysDiagnosis *diag)
 {
         _cleanup_(tpm_context_freep) TpmContext *t = NULL;
-        _cleanup_(secret_freep) Secret *amk = NULL;
+        _cleanup_(secret_freep) Secret *amk = NULL, *vk = NULL;
         _cleanup_secmem_ uint8_t *tpm_rand = NULL;
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
         RecoveryKeyFile rf;
@@ -183,6 +187,8 @@ int keys_init(const KeysConfig *c, PcrMask pcrs, const Secret *pin, bool force,
         if (r < 0)
                 return r;
         r = amk_generate(tpm_rand, AMK_SIZE, &amk);
+        if (r >= 0)
+                r = volume_key_generate(&vk);
         if (r < 0)
                 return r;
 
@@ -198,7 +204,10 @@ int keys_init(const KeysConfig *c, PcrMask pcrs, const Secret *pin, bool force,
         r = seal_to_current(t, TPM_PARENT_HANDLE_A, name, name_size, amk, pcrs, pin, f, diag);
         if (r < 0)
                 return r;
-        r = new_recovery(amk, f->generation, &rf, text);
+        r = volume_key_wrap(amk, f->generation, vk, &f->volume);
+        if (r < 0)
+                return r;
+        r = new_recovery(amk, f->generation, vk, &rf, text);
         if (r < 0)
                 return r;
 
@@ -339,6 +348,47 @@ int keys_unlock_recovery(const KeysConfig *c, const char *recovery_text, Secret 
         return recovery_unwrap(rk, &rf, ret_amk);
 }
 
+/* VK, unwrapped from whichever of amk.sealed and amk.recovery belongs to
+ * amk (they differ for a moment while a rotation commits). */
+static int volume_key_of(const Paths *p, const Secret *amk, Secret **ret)
+{
+        _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
+        RecoveryKeyFile rf;
+        int r, q;
+
+        if (!f)
+                return -ENOMEM;
+        r = sealed_key_file_load(p->sealed, f);
+        if (r >= 0) {
+                r = volume_key_unwrap(amk, f->generation, &f->volume, ret);
+                if (r >= 0)
+                        return 0;
+        }
+        q = recovery_key_file_load(p->recovery, &rf);
+        if (q >= 0) {
+                q = volume_key_unwrap(amk, rf.generation, &rf.volume, ret);
+                if (q >= 0)
+                        return 0;
+        }
+        return r == -ENOENT ? q : r;
+}
+
+int keys_keyset(const KeysConfig *c, const Secret *amk, KeySet **ret)
+{
+        _cleanup_(secret_freep) Secret *vk = NULL;
+        Paths p;
+        int r;
+
+        assert_return(amk && amk->size == AMK_SIZE && ret, -EINVAL);
+        r = paths_get(c, &p);
+        if (r < 0)
+                return r;
+        r = volume_key_of(&p, amk, &vk);
+        if (r < 0)
+                return r;
+        return keyset_derive(amk, vk, ret);
+}
+
 int keys_requires_pin(const KeysConfig *c, bool *ret)
 {
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
@@ -383,6 +433,7 @@ int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secr
                 if (r < 0)
                         return r;
                 memcpy(f->generation, rf.generation, KEY_GENERATION_SIZE);
+                f->volume = rf.volume; /* same AMK and generation: still valid */
                 f->pcrs = 1U << 7;
                 f->sealed.parent_handle = TPM_PARENT_HANDLE_A;
         } else if (r < 0)
@@ -415,7 +466,7 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
                 char ret_recovery[static RECOVERY_KEY_STRING_SIZE], KeysDiagnosis *diag)
 {
         _cleanup_(tpm_context_freep) TpmContext *t = NULL;
-        _cleanup_(secret_freep) Secret *amk = NULL;
+        _cleanup_(secret_freep) Secret *amk = NULL, *vk = NULL;
         _cleanup_(keyset_freep) KeySet *old_keys = NULL, *new_keys = NULL;
         _cleanup_secmem_ uint8_t *tpm_rand = NULL;
         _cleanup_free_ SealedKeyFile *cur = calloc(1, sizeof *cur), *next = calloc(1, sizeof *next);
@@ -436,6 +487,10 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
         if (r < 0)
                 return r;
         r = sealed_key_file_load(p.sealed, cur);
+        if (r < 0)
+                return r;
+        /* VK stays: it is re-wrapped under the new AMK, never replaced. */
+        r = volume_key_of(&p, old_amk, &vk);
         if (r < 0)
                 return r;
         r = open_tpm(c, &t, diag);
@@ -469,10 +524,12 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
                 created_parent = true;
                 randombytes_buf(next->generation, KEY_GENERATION_SIZE);
                 r = seal_to_current(t, next_handle, name, name_size, amk, cur->pcrs, pin, next, diag);
+                if (r >= 0)
+                        r = volume_key_wrap(amk, next->generation, vk, &next->volume);
                 if (r < 0)
                         goto fail;
         }
-        r = new_recovery(amk, next->generation, &rf, text);
+        r = new_recovery(amk, next->generation, vk, &rf, text);
         if (r < 0)
                 goto fail;
 
@@ -484,10 +541,10 @@ int keys_rotate(const KeysConfig *c, const Secret *old_amk, const Secret *pin, c
         if (r < 0)
                 goto fail;
 
-        /* Phase 2: every dependent is re-wrapped. */
-        r = keyset_derive(old_amk, &old_keys);
+        /* Phase 2: every dependent is re-wrapped. VK is the same in both sets. */
+        r = keyset_derive(old_amk, vk, &old_keys);
         if (r >= 0)
-                r = keyset_derive(amk, &new_keys);
+                r = keyset_derive(amk, vk, &new_keys);
         if (r >= 0)
                 r = sink->rekey(sink->userdata, old_keys, new_keys);
         if (r < 0)

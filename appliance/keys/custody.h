@@ -4,7 +4,8 @@
  * precisely why it failed, for the caller to tell the officer.
  *
  * State lives in one directory (default /var/lib/carrel/keys):
- *   amk.sealed, amk.recovery                     the current AMK
+ *   amk.sealed, amk.recovery                     the current AMK, each with
+ *                                                the volume key wrapped under it
  *   amk.sealed.next, amk.recovery.next           a rotation in progress
  * See keyfile.h for the formats and docs/keys.md for the design. */
 #pragma once
@@ -60,6 +61,13 @@ int keys_unlock_tpm(const KeysConfig *c, const Secret *pin, KeysAskPin ask_pin, 
 int keys_unlock_recovery(const KeysConfig *c, const char *recovery_text, Secret **ret_amk,
                          KeysDiagnosis *diag);
 
+/* What consumers receive for amk (from keys_unlock_tpm() or
+ * keys_unlock_recovery()): the volume key VK, unwrapped from the key file
+ * of amk, and the subkeys derived from amk. VK is the same for every AMK of
+ * one enrolment. Errors: -EACCES the wrapped VK is not amk's (altered),
+ * -ENOENT, -EBADMSG, -EPROTO (key files older than the wrapped VK). */
+int keys_keyset(const KeysConfig *c, const Secret *amk, KeySet **ret);
+
 /* Whether the current AMK was sealed with a PIN. */
 int keys_requires_pin(const KeysConfig *c, bool *ret);
 
@@ -72,7 +80,9 @@ int keys_reseal(const KeysConfig *c, const Secret *amk, PcrMask pcrs, const Secr
                 KeysDiagnosis *diag);
 
 /* Rotate: a new AMK sealed like the current one (pin: NULL for no PIN), a
- * new recovery key (returned once), then sink->rekey(old, new) so every
+ * new recovery key (returned once), the unchanged volume key VK re-wrapped
+ * under the new AMK in both new files, then sink->rekey(old, new) (old and
+ * new share VK; the other subkeys change) so every
   * dependent is re-wrapped, then the new files replace the old ones and the
  * old AMK's custody parent is evicted from the TPM: no copy of the old
  * sealed blob opens again. The new files are written first as *.next and made

@@ -8,6 +8,7 @@
 
 static const char subkey_context[crypto_kdf_CONTEXTBYTES] = { 'C', 'R', 'L', 'K', 'E', 'Y', 'S', '1' };
 static const char recovery_ad_label[] = "carrel-amk-recovery-v1";
+static const char volume_ad_label[] = "carrel-volume-key-v1";
 
 uint64_t recovery_kdf_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 uint64_t recovery_kdf_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
@@ -26,20 +27,24 @@ static int derive(const Secret *amk, SubkeyId id, size_t size, Secret **ret)
         return 0;
 }
 
-int keyset_derive(const Secret *amk, KeySet **ret)
+int keyset_derive(const Secret *amk, const Secret *volume_key, KeySet **ret)
 {
         _cleanup_(keyset_freep) KeySet *k = NULL;
         int r;
 
         assert_return(amk && amk->size == crypto_kdf_KEYBYTES && ret, -EINVAL);
+        assert_return(volume_key && volume_key->size == VOLUME_KEY_SIZE, -EINVAL);
         if (secmem_init() < 0)
                 return -EIO;
 
         k = calloc(1, sizeof *k);
         if (!k)
                 return -ENOMEM;
-        if ((r = derive(amk, SUBKEY_VOLUME, VOLUME_KEY_SIZE, &k->volume)) < 0 ||
-            (r = derive(amk, SUBKEY_DB_WRAP, SUBKEY_SIZE, &k->db_wrap)) < 0 ||
+        r = secret_new(VOLUME_KEY_SIZE, &k->volume);
+        if (r < 0)
+                return r;
+        memcpy(k->volume->bytes, volume_key->bytes, VOLUME_KEY_SIZE);
+        if ((r = derive(amk, SUBKEY_DB_WRAP, SUBKEY_SIZE, &k->db_wrap)) < 0 ||
             (r = derive(amk, SUBKEY_BACKUP, SUBKEY_SIZE, &k->backup)) < 0 ||
             (r = derive(amk, SUBKEY_AUDIT_MAC, SUBKEY_SIZE, &k->audit_mac)) < 0)
                 return r;
@@ -79,6 +84,82 @@ int amk_generate(const uint8_t *tpm_random, size_t tpm_random_size, Secret **ret
                                AMK_SIZE) != 0)
                 return -EIO;
         *ret = TAKE_PTR(amk);
+        return 0;
+}
+
+int volume_key_generate(Secret **ret)
+{
+        _cleanup_(secret_freep) Secret *vk = NULL;
+        int r;
+
+        assert_return(ret, -EINVAL);
+        if (secmem_init() < 0)
+                return -EIO;
+        r = secret_new(VOLUME_KEY_SIZE, &vk);
+        if (r < 0)
+                return r;
+        randombytes_buf(vk->bytes, VOLUME_KEY_SIZE);
+        *ret = TAKE_PTR(vk);
+        return 0;
+}
+
+static void volume_ad(const uint8_t generation[KEY_GENERATION_SIZE],
+                      uint8_t ad[sizeof volume_ad_label - 1 + KEY_GENERATION_SIZE])
+{
+        memcpy(ad, volume_ad_label, sizeof volume_ad_label - 1);
+        memcpy(ad + sizeof volume_ad_label - 1, generation, KEY_GENERATION_SIZE);
+}
+
+int volume_key_wrap(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE], const Secret *vk,
+                    WrappedVolumeKey *ret)
+{
+        _cleanup_(secret_freep) Secret *kek = NULL;
+        uint8_t ad[sizeof volume_ad_label - 1 + KEY_GENERATION_SIZE];
+        WrappedVolumeKey w;
+        unsigned long long clen;
+        int r;
+
+        assert_return(amk && amk->size == AMK_SIZE && generation && vk && vk->size == VOLUME_KEY_SIZE && ret,
+                      -EINVAL);
+        if (secmem_init() < 0)
+                return -EIO;
+        r = derive(amk, SUBKEY_VOLUME_WRAP, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, &kek);
+        if (r < 0)
+                return r;
+        randombytes_buf(w.nonce, sizeof w.nonce);
+        volume_ad(generation, ad);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(w.ciphertext, &clen, vk->bytes, VOLUME_KEY_SIZE, ad,
+                                                   sizeof ad, NULL, w.nonce, kek->bytes);
+        if (clen != VOLUME_WRAP_CIPHERTEXT_SIZE)
+                return -EIO;
+        *ret = w;
+        return 0;
+}
+
+int volume_key_unwrap(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE],
+                      const WrappedVolumeKey *w, Secret **ret_vk)
+{
+        _cleanup_(secret_freep) Secret *kek = NULL, *vk = NULL;
+        uint8_t ad[sizeof volume_ad_label - 1 + KEY_GENERATION_SIZE];
+        unsigned long long mlen;
+        int r;
+
+        assert_return(amk && amk->size == AMK_SIZE && generation && w && ret_vk, -EINVAL);
+        if (secmem_init() < 0)
+                return -EIO;
+        r = derive(amk, SUBKEY_VOLUME_WRAP, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, &kek);
+        if (r < 0)
+                return r;
+        r = secret_new(VOLUME_KEY_SIZE, &vk);
+        if (r < 0)
+                return r;
+        volume_ad(generation, ad);
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(vk->bytes, &mlen, NULL, w->ciphertext,
+                                                       VOLUME_WRAP_CIPHERTEXT_SIZE, ad, sizeof ad, w->nonce,
+                                                       kek->bytes) != 0 ||
+            mlen != VOLUME_KEY_SIZE)
+                return -EACCES;
+        *ret_vk = TAKE_PTR(vk);
         return 0;
 }
 

@@ -14,7 +14,6 @@
 #include "appliance/keys/recovery-key.h"
 #include "lib/secmem.h"
 
-#define VOLUME_KEY_SIZE 64 /* AES-XTS-256: two AES-256 keys, dm-crypt compatible */
 #define SUBKEY_SIZE 32
 
 typedef enum SubkeyId {
@@ -22,18 +21,20 @@ typedef enum SubkeyId {
         SUBKEY_DB_WRAP = 2,
         SUBKEY_BACKUP = 3,
         SUBKEY_AUDIT_MAC = 4,
+        SUBKEY_VOLUME_WRAP = 5, /* wraps VK; never leaves custody */
 } SubkeyId;
 
-/* The subkeys of one AMK. */
+/* The keys handed to consumers: VK and the subkeys of one AMK. */
 typedef struct KeySet {
-        Secret *volume; /* VOLUME_KEY_SIZE bytes, for carrel_blk */
+        Secret *volume; /* VK, VOLUME_KEY_SIZE bytes, for carrel_blk; random, not derived */
         Secret *db_wrap; /* wraps the per-patron keys */
         Secret *backup; /* encrypts backups */
         Secret *audit_mac; /* authenticates the audit trail */
 } KeySet;
 
-/* Derive every subkey from amk (AMK_SIZE bytes). Returns 0 or -errno. */
-int keyset_derive(const Secret *amk, KeySet **ret);
+/* Derive every subkey from amk (AMK_SIZE bytes) and copy volume_key
+ * (VOLUME_KEY_SIZE bytes, from volume_key_unwrap()) in. Returns 0 or -errno. */
+int keyset_derive(const Secret *amk, const Secret *volume_key, KeySet **ret);
 KeySet *keyset_free(KeySet *k);
 DEFINE_TRIVIAL_CLEANUP_FUNC(KeySet *, keyset_free);
 
@@ -41,6 +42,22 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(KeySet *, keyset_free);
  * with entropy from the TPM when tpm_random is non-NULL, so that neither a
  * weak kernel RNG nor a weak TPM RNG alone decides the key. */
 int amk_generate(const uint8_t *tpm_random, size_t tpm_random_size, Secret **ret);
+
+/* The volume key VK: 64 random bytes made once at enrolment, the key of
+ * every carrel_blk volume. It is stored only wrapped (XChaCha20-Poly1305
+ * under the SUBKEY_VOLUME_WRAP subkey of an AMK, the AMK's generation id
+ * bound as associated data), so that a rotation re-wraps it and the data
+ * stays readable. */
+int volume_key_generate(Secret **ret);
+
+/* Wrap vk under amk into *ret (fresh nonce). Returns 0 or -errno. */
+int volume_key_wrap(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE], const Secret *vk,
+                    WrappedVolumeKey *ret);
+
+/* Unwrap. Returns 0, -EACCES when w was not made under amk and generation (or
+ * was altered), -ENOMEM, -EIO. */
+int volume_key_unwrap(const Secret *amk, const uint8_t generation[KEY_GENERATION_SIZE],
+                      const WrappedVolumeKey *w, Secret **ret_vk);
 
 /* Argon2id cost for new recovery copies (libsodium's "interactive": 64 MiB). */
 extern uint64_t recovery_kdf_opslimit, recovery_kdf_memlimit;

@@ -1,6 +1,8 @@
 /* See key-sink-volume.h. */
 #include <errno.h>
 
+#include <sodium.h>
+
 #include "appliance/keys/key-sink-volume.h"
 #include "appliance/volume/volume.h"
 
@@ -17,9 +19,16 @@ static int volume_sink_rekey(void *userdata, const KeySet *old_keys, const KeySe
 {
         VolumeSink *v = userdata;
 
-        /* The device holds data under the old key; giving the kernel the new
-         * one would make every sector read as garbage. */
-        return (v->error = -EOPNOTSUPP);
+        /* A rotation re-wraps VK and never changes it: the device keeps its
+         * key. A different key here would make every sector read as garbage,
+         * so it is refused; the same key is set again, which also checks
+         * that the volume is there. */
+        if (!old_keys || !new_keys || !old_keys->volume || !new_keys->volume ||
+            old_keys->volume->size != VOLUME_KEY_SIZE || new_keys->volume->size != VOLUME_KEY_SIZE)
+                return (v->error = -EINVAL);
+        if (sodium_memcmp(old_keys->volume->bytes, new_keys->volume->bytes, VOLUME_KEY_SIZE) != 0)
+                return (v->error = -EOPNOTSUPP);
+        return (v->error = volume_set_key(v->index, new_keys->volume->bytes));
 }
 
 static int volume_sink_clear(void *userdata)
@@ -52,8 +61,7 @@ const char *key_sink_volume_cause(int error)
         case -EACCES:
                 return "setting a carrel_blk key needs CAP_NET_ADMIN";
         case -EOPNOTSUPP:
-                return "a new AMK means a new volume key, and carrel_blk cannot re-encrypt a device "
-                       "in place (see 'Rotation and the volume' in docs/keys.md)";
+                return "the rotation would change the volume key, which carrel_blk cannot do in place";
         default:
                 return NULL;
         }

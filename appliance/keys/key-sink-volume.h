@@ -1,11 +1,12 @@
-/* The carrel_blk key sink: the volume subkey goes straight from key
+/* The carrel_blk key sink: the volume key goes straight from key
  * custody's locked memory to one carrel_blk volume in the kernel, over
  * generic netlink (appliance/volume's volume_set_key()). Only the volume
- * subkey leaves; the others are not this consumer's.
+ * key leaves; the others are not this consumer's.
  *
- * Rotation is refused (-EOPNOTSUPP): a new AMK derives a new volume key,
- * and carrel_blk cannot re-encrypt a device in place (docs/keys.md,
- * "Rotation and the volume"). Built only with CONFIG_KMOD. */
+ * A rotation keeps the volume key (custody re-wraps VK under the new AMK),
+ * so rekey only checks that old and new VK are equal (-EOPNOTSUPP if not:
+ * carrel_blk cannot re-encrypt a device in place) and sets it again.
+ * Built only with CONFIG_KMOD. */
 #pragma once
 
 #include <stdint.h>

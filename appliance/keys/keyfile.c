@@ -8,8 +8,9 @@
 #include "appliance/keys/keyfile.h"
 #include "lib/fileio.h"
 
-static const uint8_t sealed_magic[8] = { 'C', 'R', 'L', 'S', 'E', 'A', 'L', 1 };
-static const uint8_t recovery_magic[8] = { 'C', 'R', 'L', 'R', 'C', 'V', 'Y', 1 };
+/* Version 2: the wrapped volume key is a required record. */
+static const uint8_t sealed_magic[8] = { 'C', 'R', 'L', 'S', 'E', 'A', 'L', 2 };
+static const uint8_t recovery_magic[8] = { 'C', 'R', 'L', 'R', 'C', 'V', 'Y', 2 };
 
 enum {
         /* amk.sealed */
@@ -29,6 +30,9 @@ enum {
         TAG_SALT = 22,
         TAG_NONCE = 23,
         TAG_CIPHERTEXT = 24,
+        /* both: the wrapped volume key */
+        TAG_VK_NONCE = 25,
+        TAG_VK_CIPHERTEXT = 26,
         _TAG_MAX = 32,
 };
 
@@ -74,6 +78,12 @@ static uint64_t get_u64(const uint8_t *b)
         return v;
 }
 
+static void put_volume(Writer *w, const WrappedVolumeKey *v)
+{
+        put(w, TAG_VK_NONCE, v->nonce, VOLUME_WRAP_NONCE_SIZE);
+        put(w, TAG_VK_CIPHERTEXT, v->ciphertext, VOLUME_WRAP_CIPHERTEXT_SIZE);
+}
+
 static int writer_finish(Writer *w, uint8_t **ret, size_t *ret_size)
 {
         uint8_t *p;
@@ -114,6 +124,7 @@ int sealed_key_file_serialize(const SealedKeyFile *f, uint8_t **ret, size_t *ret
         put(w, TAG_PARENT_NAME, f->sealed.parent_name, f->sealed.parent_name_size);
         put(w, TAG_PUBLIC, f->sealed.public_blob, f->sealed.public_size);
         put(w, TAG_PRIVATE, f->sealed.private_blob, f->sealed.private_size);
+        put_volume(w, &f->volume);
         return writer_finish(w, ret, ret_size);
 }
 
@@ -131,11 +142,13 @@ int recovery_key_file_serialize(const RecoveryKeyFile *f, uint8_t **ret, size_t 
         put(w, TAG_SALT, f->salt, RECOVERY_SALT_SIZE);
         put(w, TAG_NONCE, f->nonce, RECOVERY_NONCE_SIZE);
         put(w, TAG_CIPHERTEXT, f->ciphertext, RECOVERY_CIPHERTEXT_SIZE);
+        put_volume(w, &f->volume);
         return writer_finish(w, ret, ret_size);
 }
 
 /* Split data into records: rec[tag] points at the value, len[tag] its size.
- * Unknown tags, duplicates and truncation are refused. */
+ * Unknown tags, duplicates, truncation and missing records are refused;
+ * -EPROTO for the magic of format version 1. */
 typedef struct Records {
         const uint8_t *value[_TAG_MAX];
         size_t len[_TAG_MAX];
@@ -148,7 +161,11 @@ static int split_records(const void *data, size_t size, const uint8_t magic[8], 
         const uint8_t *p = data;
         size_t off = 8;
 
-        if (!data || size < 8 || size > KEYFILE_MAX || memcmp(p, magic, 8) != 0)
+        if (!data || size < 8 || size > KEYFILE_MAX)
+                return -EBADMSG;
+        if (memcmp(p, magic, 7) == 0 && p[7] == 1)
+                return -EPROTO;
+        if (memcmp(p, magic, 8) != 0)
                 return -EBADMSG;
         memset(rec, 0, sizeof *rec);
         while (off < size) {
@@ -178,20 +195,37 @@ static int split_records(const void *data, size_t size, const uint8_t magic[8], 
         return 0;
 }
 
+/* The wrapped-VK records, exact lengths. */
+static int parse_volume(const Records *rec, WrappedVolumeKey *ret)
+{
+        if (rec->len[TAG_VK_NONCE] != VOLUME_WRAP_NONCE_SIZE ||
+            rec->len[TAG_VK_CIPHERTEXT] != VOLUME_WRAP_CIPHERTEXT_SIZE)
+                return -EBADMSG;
+        memcpy(ret->nonce, rec->value[TAG_VK_NONCE], VOLUME_WRAP_NONCE_SIZE);
+        memcpy(ret->ciphertext, rec->value[TAG_VK_CIPHERTEXT], VOLUME_WRAP_CIPHERTEXT_SIZE);
+        return 0;
+}
+
 int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
 {
-        static const uint8_t allowed[] = { TAG_GENERATION, TAG_CREATED, TAG_PCRS,          TAG_WITH_PIN,
-                                           TAG_PCR_VALUES, TAG_POLICY,  TAG_PARENT_HANDLE, TAG_PARENT_NAME,
-                                           TAG_PUBLIC,     TAG_PRIVATE };
+        static const uint8_t allowed[] = {
+                TAG_GENERATION, TAG_CREATED, TAG_PCRS,          TAG_WITH_PIN,
+                TAG_PCR_VALUES, TAG_POLICY,  TAG_PARENT_HANDLE, TAG_PARENT_NAME,
+                TAG_PUBLIC,     TAG_PRIVATE, TAG_VK_NONCE,      TAG_VK_CIPHERTEXT
+        };
         _cleanup_free_ SealedKeyFile *f = calloc(1, sizeof *f);
         _cleanup_free_ Records *rec = calloc(1, sizeof *rec);
         uint8_t digest[PCR_DIGEST_SIZE];
         const uint8_t *v;
         unsigned n;
+        int r;
 
         if (!f || !rec)
                 return -ENOMEM;
-        if (split_records(data, size, sealed_magic, allowed, sizeof allowed, rec) < 0)
+        r = split_records(data, size, sealed_magic, allowed, sizeof allowed, rec);
+        if (r < 0)
+                return r == -EPROTO ? r : -EBADMSG;
+        if (parse_volume(rec, &f->volume) < 0)
                 return -EBADMSG;
 
         if (rec->len[TAG_GENERATION] != KEY_GENERATION_SIZE || rec->len[TAG_CREATED] != 8 ||
@@ -242,14 +276,18 @@ int sealed_key_file_parse(const void *data, size_t size, SealedKeyFile *ret)
 
 int recovery_key_file_parse(const void *data, size_t size, RecoveryKeyFile *ret)
 {
-        static const uint8_t allowed[] = { TAG_GENERATION, TAG_KDF_OPS, TAG_KDF_MEM,
-                                           TAG_SALT,       TAG_NONCE,   TAG_CIPHERTEXT };
+        static const uint8_t allowed[] = { TAG_GENERATION, TAG_KDF_OPS,    TAG_KDF_MEM,  TAG_SALT,
+                                           TAG_NONCE,      TAG_CIPHERTEXT, TAG_VK_NONCE, TAG_VK_CIPHERTEXT };
         RecoveryKeyFile f = { 0 };
         _cleanup_free_ Records *rec = calloc(1, sizeof *rec);
+        int r;
 
         if (!rec)
                 return -ENOMEM;
-        if (split_records(data, size, recovery_magic, allowed, sizeof allowed, rec) < 0)
+        r = split_records(data, size, recovery_magic, allowed, sizeof allowed, rec);
+        if (r < 0)
+                return r == -EPROTO ? r : -EBADMSG;
+        if (parse_volume(rec, &f.volume) < 0)
                 return -EBADMSG;
         if (rec->len[TAG_GENERATION] != KEY_GENERATION_SIZE || rec->len[TAG_KDF_OPS] != 8 ||
             rec->len[TAG_KDF_MEM] != 8 || rec->len[TAG_SALT] != RECOVERY_SALT_SIZE ||

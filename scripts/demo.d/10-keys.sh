@@ -10,7 +10,7 @@ if [ "${CARREL_TPM_CUSTODY:-y}" = y ] && "$ctl" components | grep -Eq '^tpm-cust
 	"$ctl" keys init --pcrs 7
 	ls -l "$work/keys"
 
-	step "keys unlock: unseal and derive the volume, database, backup and audit keys"
+	step "keys unlock: unseal, unwrap the volume key, derive the database, backup and audit keys"
 	"$ctl" keys unlock && echo "unlocked (no consumer attached in the demo: keys verified, then wiped)"
 	"$ctl" keys status
 

@@ -1,5 +1,5 @@
 /* libFuzzer target: the key custody file formats (amk.sealed and
- * amk.recovery). Any input is parsed as both; a success must serialise back
+ * amk.recovery, each with the wrapped volume key). Any input is parsed as both; a success must serialise back
  * to exactly the input (the format has one encoding per value). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 SealedKeyFile *t = malloc(sizeof *t);
                 if (t && sealed_key_file_parse(out, out_size, t) != 0)
                         abort();
-                if (t && memcmp(t->policy_digest, s->policy_digest, sizeof s->policy_digest) != 0)
+                if (t && (memcmp(t->policy_digest, s->policy_digest, sizeof s->policy_digest) != 0 ||
+                          memcmp(&t->volume, &s->volume, sizeof s->volume) != 0))
                         abort();
                 free(t);
                 free(out);
@@ -33,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             recovery_key_file_serialize(&r, &out, &out_size) == 0) {
                 RecoveryKeyFile q;
                 if (recovery_key_file_parse(out, out_size, &q) != 0 ||
-                    memcmp(&q.ciphertext, &r.ciphertext, sizeof r.ciphertext) != 0)
+                    memcmp(&q.ciphertext, &r.ciphertext, sizeof r.ciphertext) != 0 ||
+                    memcmp(&q.volume, &r.volume, sizeof r.volume) != 0)
                         abort();
                 free(out);
         }

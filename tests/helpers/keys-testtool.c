@@ -44,7 +44,7 @@ static int cmd_secrets(const char *state_dir)
         r = keys_unlock_recovery(&c, (const char *)text->bytes, &amk, NULL);
         if (r < 0)
                 return r;
-        r = keyset_derive(amk, &k);
+        r = keys_keyset(&c, amk, &k);
         if (r < 0)
                 return r;
         print_hex("amk", amk);

@@ -3,7 +3,8 @@
 # `carrelctl keys`: enrol, unlock, PCR mismatch naming the PCR, PIN and
 # dictionary-attack lockout, recovery key, reseal, rotate, crypto-erase, a
 # tpm2-tools cross-check of the sealed object's policy, bad input, and a leak
-# scan of every file and log for the key bytes.
+# scan of every file and log for the key bytes. The volume key is random,
+# stored only wrapped, and survives rotation.
 source "$(dirname "$0")/lib.sh"
 
 CTL=$CARREL_BUILD/sbin/carrelctl
@@ -74,6 +75,9 @@ check "only amk.sealed and amk.recovery are stored" \
 check "the state directory is 0700" test "$(stat -c %a "$STATE")" = 700
 check "both key files are 0600" \
 	test "$(stat -c %a "$STATE"/amk.sealed "$STATE"/amk.recovery | sort -u)" = 600
+check "both are format 2, ending with the wrapped volume key record (tag 26, 80 bytes)" \
+	bash -c "for f in '$STATE'/amk.sealed '$STATE'/amk.recovery; do
+		test \$(head -c 8 \$f | tail -c 1 | xxd -p) = 02 && test \$(tail -c 83 \$f | head -c 3 | xxd -p) = 1a0050 || exit 1; done"
 check_fails "a second init is refused without --force" keys init
 check "... naming --force" err_has "already enrolled"
 remember_secrets "$RK1"
@@ -89,7 +93,7 @@ check "... with its file and line" err_has "bad.conf:2"
 # --- unlock ------------------------------------------------------------------
 F1=$(frame)
 check "unlock hands a 178-byte SET frame to the --key-fd consumer" test ${#F1} -eq 356
-check "the frame carries the volume key derived from the AMK" test "${F1:24:128}" = "$VOLUME"
+check "the frame carries the volume key the key files wrap" test "${F1:24:128}" = "$VOLUME"
 F1R=$(echo "$RK1" | frame --recovery)
 check "unlock --recovery (key on stdin) gives the same subkeys" test "$F1R" = "$F1"
 check "unlock without a consumer succeeds (verification only)" keys unlock
@@ -107,11 +111,6 @@ fi
 check_fails "--volume and --key-fd exclude each other" keys unlock --volume 0 --key-fd 1
 check_fails "--volume takes an index only" keys unlock --volume /dev/sda
 check "... and says so" err_has "expected a volume index"
-cp -a "$STATE" "$WORK/state.before-volume-rotate"
-check_fails "rotate --volume 0 is refused" keys rotate --volume 0
-check "... explaining that carrel_blk cannot re-encrypt in place" err_has "cannot re-encrypt a device in place"
-check "... and touches nothing (no pending rotation, same files)" \
-	diff -r "$STATE" "$WORK/state.before-volume-rotate"
 
 # --- tpm2-tools cross-check ----------------------------------------------------
 POLICY=$("$TOOL" export "$STATE" "$WORK")
@@ -133,6 +132,7 @@ check "tpm2_unseal with PCR 7 yields the AMK the recovery copy holds" \
 check "keys init --pcrs 7,8 --force" keys init --pcrs 7,8 --force
 RK2=$(recovery_key_of)
 remember_secrets "$RK2"
+PREV_VK=$VOLUME
 tpm tpm2_pcrextend 8:sha256=$(printf '%064d' 1)
 check_fails "after extending PCR 8, unlock fails" keys unlock
 check "... naming PCR 8 (and only it) as changed" err_has "PCR 8 changed since the AMK was sealed (sealed to PCR 7,8)"
@@ -151,6 +151,8 @@ PIN=482916
 check "keys init --pin (PIN from an fd)" keys init --force --pin-fd 3 3<<<"$PIN"
 RK3=$(recovery_key_of)
 remember_secrets "$RK3"
+check "a new enrolment (init --force) has a new random volume key" test "$VOLUME" != "$PREV_VK"
+VK0=$VOLUME # the volume key of this enrolment: every rotation must keep it
 F3=$(frame --pin-fd 4 4<<<"$PIN")
 check "unlock with the right PIN" test "${F3:24:128}" = "$VOLUME"
 POLICY=$("$TOOL" export "$STATE" "$WORK")
@@ -208,7 +210,9 @@ else
 fi
 
 # --- rotate ------------------------------------------------------------------
-OLD_VOLUME=$VOLUME
+# A new AMK: every subkey derived from it changes, the volume key VK does
+# not (it is re-wrapped), so carrel_blk data written before stays readable.
+OLD_VOLUME=$VOLUME OLD_AMK=$AMK
 cp "$STATE/amk.sealed" "$WORK/sealed.before-rotate"
 ROT=$("$CTL" keys rotate --pin-fd 4 --key-fd 3 4<<<"$PIN" 3>&1 >"$OUT" 2>>"$LOG" | xxd -p | tr -d '\n')
 cat "$OUT" >/dev/null
@@ -218,9 +222,15 @@ check "rotate hands a REKEY frame (old keys, new keys) to the consumer" test "${
 check "... whose old set is the previous volume key" test "${ROT:24:128}" = "$OLD_VOLUME"
 remember_secrets "$RK4"
 check "... and whose new set is the new AMK's" test "${ROT:$((24 + 356 - 20)):128}" = "$VOLUME"
-check "the AMK changed" test "$VOLUME" != "$OLD_VOLUME"
+check "the AMK changed" test -n "$AMK" -a "$AMK" != "$OLD_AMK"
+check "the volume key did not: the same VK since init" test "$VOLUME" = "$OLD_VOLUME" -a "$VOLUME" = "$VK0"
+check "... while db_wrap, backup and audit_mac all changed" \
+	bash -c "o='${ROT:152:204}' n='${ROT:488:204}'; for i in 0 68 136; do test \"\${o:\$i:68}\" != \"\${n:\$i:68}\" || exit 1; done"
 F4=$(frame --pin-fd 4 4<<<"$PIN")
-check "unlock after rotate gives the new keys" test "${F4:24:128}" = "$VOLUME"
+check "unlock after rotate gives the new keys" test "${F4:20}" = "${ROT:356:336}"
+check "... with the volume key unchanged" test "${F4:24:128}" = "$VK0"
+F4R=$(echo "$RK4" | frame --recovery)
+check "unlock --recovery with the new recovery key gives the same keys, same VK" test "$F4R" = "$F4"
 check_fails "the old recovery key no longer opens anything" bash -c "echo '$RK3' | '$CTL' keys unlock --recovery 2>'$ERR'"
 check "... and says so" err_has "does not open the recovery copy"
 check "no pending rotation files are left" test ! -e "$STATE/amk.sealed.next" -a ! -e "$STATE/amk.recovery.next"
@@ -241,6 +251,17 @@ check "... status reports the interrupted rotation" bash -c "'$CTL' keys status 
 F5=$(frame --pin-fd 4 4<<<"$PIN")
 check "... unlock still gives the current keys" test "${F5:24:128}" = "$PRE_VOLUME"
 PENDING=$(xxd -p "$STATE/amk.sealed.next" | tr -d '\n')
+# rotate --volume is no longer refused: here it resumes the pending rotation
+# and fails only at the consumer, since no module is loadable on the host.
+if "$CTL" components | grep -qE '^kmod +on +built'; then
+	check_fails "rotate --volume 0 without carrel_blk loaded fails" keys rotate --volume 0 --pin-fd 4 4<<<"$PIN"
+	check "... because the module is not loaded, not because rotation is refused" \
+		bash -c "grep -q 'keys rotate: carrel_blk volume 0: the carrel_blk kernel module is not loaded' '$ERR' && test \$(wc -l <'$ERR') -eq 1"
+	check "... and the rotation stays pending, to be resumed" test -e "$STATE/amk.sealed.next"
+else
+	check_fails "rotate --volume 0 is refused without CONFIG_KMOD" keys rotate --volume 0 --pin-fd 4 4<<<"$PIN"
+	check "... naming the build option" err_has "CONFIG_KMOD=n"
+fi
 ROT=$("$CTL" keys rotate --pin-fd 4 --key-fd 3 4<<<"$PIN" 3>&1 >"$OUT" 2>>"$LOG" | xxd -p | tr -d '\n')
 RK5=$(recovery_key_of)
 check "rotate again resumes: REKEY from the current keys" test "${ROT:24:128}" = "$PRE_VOLUME"
@@ -249,6 +270,7 @@ check "... to the pending AMK, whose sealed blob became current" \
 remember_secrets "$RK5"
 check "... with a fresh recovery key that opens it" test "${ROT:$((24 + 356 - 20)):128}" = "$VOLUME"
 check "... and no pending files left" test ! -e "$STATE/amk.sealed.next" -a ! -e "$STATE/amk.recovery.next"
+check "the resumed rotation kept the volume key too" test "$VOLUME" = "$VK0"
 RK_CUR=$RK5
 
 # --- bad input -------------------------------------------------------------------
@@ -263,6 +285,25 @@ head -c 100 "$WORK/sealed.good" >"$STATE/amk.sealed"
 check_fails "a truncated amk.sealed is refused" keys unlock --pin-fd 3 3<<<"$PIN"
 check "... as malformed" err_has "malformed"
 cp "$WORK/sealed.good" "$STATE/amk.sealed"
+cp "$STATE/amk.recovery" "$WORK/recovery.good"
+# Key files of format 1 (before the volume key was wrapped): told to enrol again.
+for f in amk.sealed amk.recovery; do printf '\001' | dd of="$STATE/$f" bs=1 seek=7 conv=notrunc status=none; done
+check_fails "key files of format 1 are refused" keys unlock --pin-fd 3 3<<<"$PIN"
+check "... in one line telling the officer to run init again" \
+	bash -c "grep -q \"predates the wrapped volume key; run 'carrelctl keys init --force' again\" '$ERR' && test \$(wc -l <'$ERR') -eq 1"
+cp "$WORK/sealed.good" "$STATE/amk.sealed"
+cp "$WORK/recovery.good" "$STATE/amk.recovery"
+# The wrapped volume key altered in both files (its last byte).
+for f in amk.sealed amk.recovery; do
+	b=$(tail -c 1 "$STATE/$f" | xxd -p)
+	printf "\\x$(printf %02x $((0x$b ^ 1)))" | dd of="$STATE/$f" bs=1 seek=$(($(stat -c %s "$STATE/$f") - 1)) conv=notrunc status=none
+done
+check_fails "an altered wrapped volume key is refused" bash -c "echo '$RK_CUR' | '$CTL' keys unlock --recovery 2>'$ERR'"
+check "... as altered" err_has "wrapped volume key in .* was altered"
+cp "$WORK/sealed.good" "$STATE/amk.sealed"
+cp "$WORK/recovery.good" "$STATE/amk.recovery"
+F5=$(frame --pin-fd 4 4<<<"$PIN")
+check "the intact files unlock again, same VK" test "${F5:24:128}" = "$VK0"
 check_fails "no TPM: unlock fails" env CARREL_TCTI="swtpm:path=$TEST_TMP/nothing.sock" "$CTL" keys unlock --pin-fd 3 3<<<"$PIN" 2>"$ERR"
 check "... saying no TPM is reachable" err_has "no TPM reachable through TCTI"
 
@@ -273,7 +314,7 @@ check "... saying the TPM key no longer exists" err_has "no longer exists"
 check "reseal --recovery re-enrols the same AMK with a new custody parent" \
 	bash -c "echo '$RK_CUR' | '$CTL' keys reseal --recovery --new-pin-fd 3 3<<<'$PIN' 2>>'$LOG'"
 F6=$(frame --pin-fd 4 4<<<"$PIN")
-check "... and unlock gives the same keys as before the clear" test "${F6:24:128}" = "$VOLUME"
+check "... and unlock gives the same keys as before the clear" test "${F6:24:128}" = "$VK0"
 mv "$STATE/amk.sealed" "$WORK/sealed.moved"
 check "with only amk.recovery left (new hardware), reseal --recovery enrols the AMK" \
 	bash -c "echo '$RK_CUR' | '$CTL' keys reseal --recovery --new-pin-fd 3 3<<<'$PIN' 2>>'$LOG'"
@@ -289,7 +330,7 @@ WIPE=$("$CTL" keys wipe --yes --key-fd 3 3>&1 >>"$LOG" 2>"$ERR" | xxd -p | tr -d
 cat "$ERR" >>"$LOG"
 check "wipe sends CLEAR to the consumer (the kmod key)" test "$WIPE" = "$(printf 'CRLKEY01\x03\x00' | xxd -p)"
 check "wipe logs the crypto-erase" err_has "Crypto-erase done"
-check "the key files are gone" test -z "$(ls -A "$STATE")"
+check "the key files, and with them the wrapped volume key, are gone" test -z "$(ls -A "$STATE")"
 check "the custody parents are evicted from the TPM" test -z "$(persistent)"
 check_fails "after wipe, unlock is impossible" keys unlock --pin-fd 3 3<<<"$PIN"
 check "... (nothing enrolled)" err_has "no AMK enrolled"

@@ -241,8 +241,8 @@ unload_tests() {
 
 # Key custody to carrel_blk: the AMK's recovery copy (enrolled on the host
 # with swtpm; no TPM here, so the recovery path) unlocks, and carrel-keys
-# sends the derived volume key to volume 0 over generic netlink. The host
-# decrypts /dev/vdb with the key it derived itself. Needs a fresh module
+# sends the (unwrapped) volume key to volume 0 over generic netlink. The host
+# decrypts /dev/vdb with the volume key it received before a rotation. Needs a fresh module
 # (index 0 free), so it runs after unload_tests.
 keys_tests() {
 	if [ ! -x /usr/libexec/carrel/carrel-keys ]; then

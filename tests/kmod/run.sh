@@ -6,11 +6,12 @@
 # AES-NI) and relays the guest's TAP. The guest reports its verdict through
 # isa-debug-exit; any WARNING/BUG/Oops in its dmesg fails. Then the host
 # decrypts the image the guest wrote with the userspace reference cipher.
-# With key custody built and swtpm installed, it also enrols an AMK on the
+# With key custody built and swtpm installed, it also enrols (and rotates) an AMK on the
 # host (swtpm), puts the recovery copy and carrel-keys into the guest, which
 # keys a volume through `carrelctl keys unlock --recovery --volume 0`, and
 # checks that the host's volume key (from the key frame) decrypts what the
-# guest wrote: the custody-derived key is the one carrel_blk used.
+# guest wrote: the custody volume key is the one carrel_blk used, and a
+# `keys rotate` between the two did not change it.
 #
 #   tests/kmod/run.sh [--bench-only]
 # Benchmark lines go to $CARREL_BUILD/bench/kmod.jsonl (JSON, one per line)
@@ -93,22 +94,28 @@ if [[ $MODE == all && -x $KEYS_HELPER ]] && command -v swtpm >/dev/null; then
 		track_pid "$(cat "$TPMDIR/swtpm.pid")"
 		export CARREL_TCTI=$T CARREL_KEYS_STATE_DIR=$TEST_TMP/keys CARREL_KEYS_HELPER=$KEYS_HELPER TSS2_LOG=all+none
 		"$BUILD/sbin/carrelctl" keys init >"$TEST_TMP/keys-init.out" 2>"$TEST_TMP/keys.log"
-		"$SRC/scripts/swtpm-harness" stop "$TPMDIR"
 		RK=$(grep -oE '[0-9A-Z]{5}(-[0-9A-Z]{5}){7}' "$TEST_TMP/keys-init.out")
 		rm -f "$TEST_TMP/keys-init.out"
 		# The recovery path needs no TPM, like the guest.
 		"$BUILD/sbin/carrelctl" keys unlock --recovery --recovery-fd 4 --key-fd 3 \
 			4<<<"$RK" 3>"$TEST_TMP/frame" 2>>"$TEST_TMP/keys.log"
-		if [[ -n $RK && $(head -c 12 "$TEST_TMP/frame" | xxd -p) == 43524c4b4559303101010140 ]]; then
+		# Then a rotation (new AMK, new recovery key): the guest unlocks
+		# with the rotated state, and the volume key taken before the
+		# rotation must still read what it writes.
+		"$BUILD/sbin/carrelctl" keys rotate --key-fd 5 5>/dev/null >"$TEST_TMP/keys-init.out" 2>>"$TEST_TMP/keys.log"
+		"$SRC/scripts/swtpm-harness" stop "$TPMDIR"
+		RK2=$(grep -oE '[0-9A-Z]{5}(-[0-9A-Z]{5}){7}' "$TEST_TMP/keys-init.out")
+		rm -f "$TEST_TMP/keys-init.out"
+		if [[ -n $RK && -n $RK2 && $RK2 != "$RK" && $(head -c 12 "$TEST_TMP/frame" | xxd -p) == 43524c4b4559303101010140 ]]; then
 			tail -c +13 "$TEST_TMP/frame" | head -c 64 >"$TEST_TMP/volume.key"
 			mkdir -p "$ROOT/keys" "$ROOT/usr/libexec/carrel"
-			cp "$TEST_TMP/keys/amk.recovery" "$ROOT/keys/" # amk.sealed is useless without the TPM
-			printf '%s\n' "$RK" >"$ROOT/data/recovery-key"
+			cp "$TEST_TMP/keys/amk.recovery" "$ROOT/keys/" # amk.sealed is useless without the TPM; amk.recovery holds the wrapped volume key
+			printf '%s\n' "$RK2" >"$ROOT/data/recovery-key"
 			copy_with_libs "$KEYS_HELPER" /usr/libexec/carrel/carrel-keys
 			KEYS=1
-			ok "host: key custody enrolled on swtpm; the volume key taken from the key frame"
+			ok "host: key custody enrolled on swtpm and rotated; the volume key taken from the key frame before the rotation"
 		else
-			not_ok "host: key custody enrolled on swtpm; the volume key taken from the key frame"
+			not_ok "host: key custody enrolled on swtpm and rotated; the volume key taken from the key frame before the rotation"
 			sed 's/^/# /' "$TEST_TMP/keys.log"
 		fi
 		rm -f "$TEST_TMP/frame"
@@ -238,12 +245,13 @@ if [[ $MODE == all ]]; then
 		bash -c "'$BUILD/sbin/carrelctl' volume decrypt-image '$TEST_TMP/disk.img' '$TEST_TMP/wrong.plain' <'$ROOT/data/key1' && cmp -s <(head -c 4194304 '$TEST_TMP/wrong.plain') '$ROOT/data/plain.bin'"
 	if [[ $KEYS == 1 ]]; then
 		# The guest keyed /dev/vdb with `carrelctl keys unlock --recovery
-		# --volume 0`; the host's custody-derived key must read it.
+		# --volume 0` after a rotation; the volume key from before the
+		# rotation must read it (rotation re-wraps VK, never replaces it).
 		if "$BUILD/sbin/carrelctl" volume decrypt-image --key-fd 3 "$TEST_TMP/keys.img" "$TEST_TMP/keys.plain" 3<"$TEST_TMP/volume.key" &&
 			cmp -s <(head -c 1048576 "$TEST_TMP/keys.plain") <(head -c 1048576 "$ROOT/data/plain.bin"); then
-			ok "host: the custody-derived volume key decrypts what the guest wrote after keys unlock --volume 0"
+			ok "host: the volume key from before keys rotate decrypts what the guest wrote after keys unlock --volume 0"
 		else
-			not_ok "host: the custody-derived volume key decrypts what the guest wrote after keys unlock --volume 0"
+			not_ok "host: the volume key from before keys rotate decrypts what the guest wrote after keys unlock --volume 0"
 		fi
 		check_fails "host: the custody-keyed image holds no plaintext" grep -q CARREL-PLAINTEXT "$TEST_TMP/keys.img"
 	fi

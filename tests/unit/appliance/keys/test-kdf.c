@@ -31,19 +31,27 @@ static int setup(void **state)
         return secmem_init();
 }
 
+static Secret *test_vk(uint8_t seed)
+{
+        Secret *s = NULL;
+        assert_int_equal(secret_new(VOLUME_KEY_SIZE, &s), 0);
+        for (int i = 0; i < VOLUME_KEY_SIZE; i++)
+                s->bytes[i] = (uint8_t)(seed + i);
+        return s;
+}
+
 static void test_subkeys_kat(void **state)
 {
-        _cleanup_(secret_freep) Secret *amk = test_amk();
+        _cleanup_(secret_freep) Secret *amk = test_amk(), *vk = test_vk(3);
         _cleanup_(keyset_freep) KeySet *k = NULL;
         uint8_t e[VOLUME_KEY_SIZE];
 
-        assert_int_equal(keyset_derive(amk, &k), 0);
-        assert_int_equal(k->volume->size, VOLUME_KEY_SIZE);
+        assert_int_equal(keyset_derive(amk, vk, &k), 0);
         assert_int_equal(k->db_wrap->size, SUBKEY_SIZE);
-        hex("8d4d5b8f50384b6300565abd103ac043f4632d334a4cbb761775698972775b45"
-            "c43d308cb14667e45e0f1349b77d7d5b17df59c5f4cd01411c7b855aa06e0a4a",
-            e, VOLUME_KEY_SIZE);
-        assert_memory_equal(k->volume->bytes, e, VOLUME_KEY_SIZE);
+        /* VK is not derived: it is handed over as given, in its own copy. */
+        assert_int_equal(k->volume->size, VOLUME_KEY_SIZE);
+        assert_ptr_not_equal(k->volume, vk);
+        assert_memory_equal(k->volume->bytes, vk->bytes, VOLUME_KEY_SIZE);
         hex("766661a48d4b27ed7af417bb3c728f4eaa15e669830a2f6f486c1947fed18e4a", e, SUBKEY_SIZE);
         assert_memory_equal(k->db_wrap->bytes, e, SUBKEY_SIZE);
         hex("85fe417e1eb8f441d9ef29e4933313ae8852d13b88a6b9d01bb5e323f9412413", e, SUBKEY_SIZE);
@@ -54,11 +62,13 @@ static void test_subkeys_kat(void **state)
 
 static void test_derive_refuses_wrong_size(void **state)
 {
-        _cleanup_(secret_freep) Secret *s = NULL;
+        _cleanup_(secret_freep) Secret *s = NULL, *amk = test_amk(), *vk = test_vk(0);
         KeySet *k = (KeySet *)0x1;
 
         assert_int_equal(secret_new(16, &s), 0);
-        assert_int_equal(keyset_derive(s, &k), -EINVAL);
+        assert_int_equal(keyset_derive(s, vk, &k), -EINVAL);
+        assert_int_equal(keyset_derive(amk, s, &k), -EINVAL);
+        assert_int_equal(keyset_derive(amk, NULL, &k), -EINVAL);
         assert_ptr_equal(k, (KeySet *)0x1);
         assert_null(keyset_free(NULL));
 }
@@ -111,6 +121,58 @@ static void test_recovery_wrap_roundtrip(void **state)
         assert_memory_not_equal(f.nonce, g.nonce, sizeof f.nonce);
 }
 
+static void test_volume_key_wrap_roundtrip(void **state)
+{
+        _cleanup_(secret_freep) Secret *amk = test_amk(), *vk = NULL, *back = NULL, *other = NULL,
+                                       *vk2 = NULL;
+        uint8_t gen[KEY_GENERATION_SIZE] = { 4, 5, 6 };
+        WrappedVolumeKey w, v;
+
+        assert_int_equal(volume_key_generate(&vk), 0);
+        assert_int_equal(vk->size, VOLUME_KEY_SIZE);
+        assert_int_equal(volume_key_generate(&vk2), 0);
+        assert_memory_not_equal(vk->bytes, vk2->bytes, VOLUME_KEY_SIZE);
+
+        assert_int_equal(volume_key_wrap(amk, gen, vk, &w), 0);
+        /* The wrapped form contains no part of VK. */
+        assert_null(memmem(w.ciphertext, sizeof w.ciphertext, vk->bytes, 8));
+        assert_null(memmem(w.ciphertext, sizeof w.ciphertext, vk->bytes + 32, 8));
+        assert_int_equal(volume_key_unwrap(amk, gen, &w, &back), 0);
+        assert_memory_equal(back->bytes, vk->bytes, VOLUME_KEY_SIZE);
+        back = secret_free(back);
+
+        /* Another AMK (a rotation) wraps the same VK; each opens only its own. */
+        assert_int_equal(secret_new(AMK_SIZE, &other), 0);
+        memset(other->bytes, 0xaa, AMK_SIZE);
+        assert_int_equal(volume_key_wrap(other, gen, vk, &v), 0);
+        assert_int_equal(volume_key_unwrap(other, gen, &v, &back), 0);
+        assert_memory_equal(back->bytes, vk->bytes, VOLUME_KEY_SIZE);
+        back = secret_free(back);
+        assert_int_equal(volume_key_unwrap(other, gen, &w, &back), -EACCES);
+        assert_int_equal(volume_key_unwrap(amk, gen, &v, &back), -EACCES);
+
+        /* Altered generation (associated data), nonce, every ciphertext byte. */
+        gen[0] ^= 1;
+        assert_int_equal(volume_key_unwrap(amk, gen, &w, &back), -EACCES);
+        gen[0] ^= 1;
+        v = w;
+        v.nonce[3] ^= 1;
+        assert_int_equal(volume_key_unwrap(amk, gen, &v, &back), -EACCES);
+        for (size_t i = 0; i < sizeof w.ciphertext; i++) {
+                v = w;
+                v.ciphertext[i] ^= 0x01;
+                assert_int_equal(volume_key_unwrap(amk, gen, &v, &back), -EACCES);
+        }
+        assert_null(back);
+
+        /* A fresh nonce every time; bad sizes refused. */
+        assert_int_equal(volume_key_wrap(amk, gen, vk, &v), 0);
+        assert_memory_not_equal(w.nonce, v.nonce, sizeof w.nonce);
+        assert_int_equal(volume_key_wrap(amk, gen, amk, &v), -EINVAL);
+        assert_int_equal(volume_key_wrap(vk, gen, vk, &v), -EINVAL);
+        assert_int_equal(volume_key_unwrap(vk, gen, &w, &back), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -118,6 +180,7 @@ int main(void)
                 cmocka_unit_test(test_derive_refuses_wrong_size),
                 cmocka_unit_test(test_amk_generate),
                 cmocka_unit_test(test_recovery_wrap_roundtrip),
+                cmocka_unit_test(test_volume_key_wrap_roundtrip),
         };
         return cmocka_run_group_tests(tests, setup, NULL);
 }

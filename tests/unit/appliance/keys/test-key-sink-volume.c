@@ -39,15 +39,23 @@ static int reset(void **state)
         return 0;
 }
 
-static KeySet *sample(uint8_t seed)
+/* The keys of AMK seed with VK vk_seed: a rotation keeps vk_seed. */
+static KeySet *sample_vk(uint8_t seed, uint8_t vk_seed)
 {
-        _cleanup_(secret_freep) Secret *amk = NULL;
+        _cleanup_(secret_freep) Secret *amk = NULL, *vk = NULL;
         KeySet *k = NULL;
 
         assert_int_equal(secret_new(AMK_SIZE, &amk), 0);
         memset(amk->bytes, seed, AMK_SIZE);
-        assert_int_equal(keyset_derive(amk, &k), 0);
+        assert_int_equal(secret_new(VOLUME_KEY_SIZE, &vk), 0);
+        memset(vk->bytes, vk_seed, VOLUME_KEY_SIZE);
+        assert_int_equal(keyset_derive(amk, vk, &k), 0);
         return k;
+}
+
+static KeySet *sample(uint8_t seed)
+{
+        return sample_vk(seed, seed);
 }
 
 static void test_set_keys(void **state)
@@ -135,7 +143,30 @@ static void test_rekey_refused(void **state)
         assert_int_equal(v.error, -EOPNOTSUPP);
         /* The kernel's key is left alone: data under it stays readable. */
         assert_int_equal(mock.set_calls + mock.clear_calls, 0);
-        assert_non_null(strstr(key_sink_volume_cause(-EOPNOTSUPP), "re-encrypt"));
+        assert_non_null(strstr(key_sink_volume_cause(-EOPNOTSUPP), "in place"));
+        assert_int_equal(sink.rekey(sink.userdata, a, NULL), -EINVAL);
+        assert_int_equal(mock.set_calls + mock.clear_calls, 0);
+}
+
+static void test_rekey_same_volume_key(void **state)
+{
+        /* A rotation: new AMK, other subkeys change, VK is the same. */
+        _cleanup_(keyset_freep) KeySet *a = sample_vk(1, 9), *b = sample_vk(2, 9);
+        VolumeSink v = { .index = 4 };
+        KeySink sink;
+
+        assert_memory_not_equal(a->db_wrap->bytes, b->db_wrap->bytes, SUBKEY_SIZE);
+        key_sink_volume_init(&sink, &v);
+        assert_int_equal(sink.rekey(sink.userdata, a, b), 0);
+        assert_int_equal(mock.set_calls, 1);
+        assert_int_equal(mock.index, 4);
+        assert_memory_equal(mock.key, a->volume->bytes, VOLUME_KEY_SIZE);
+        /* Idempotent (a resumed rotation calls it again). */
+        assert_int_equal(sink.rekey(sink.userdata, a, b), 0);
+        /* The kernel's refusal comes through. */
+        mock.result = -ENOPKG;
+        assert_int_equal(sink.rekey(sink.userdata, a, b), -ENOPKG);
+        assert_int_equal(v.error, -ENOPKG);
 }
 
 int main(void)
@@ -146,6 +177,7 @@ int main(void)
                 cmocka_unit_test_setup(test_kernel_refusals, reset),
                 cmocka_unit_test_setup(test_bad_keyset, reset),
                 cmocka_unit_test_setup(test_rekey_refused, reset),
+                cmocka_unit_test_setup(test_rekey_same_volume_key, reset),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,12 +12,14 @@
 
 static KeySet *sample(uint8_t seed)
 {
-        _cleanup_(secret_freep) Secret *amk = NULL;
+        _cleanup_(secret_freep) Secret *amk = NULL, *vk = NULL;
         KeySet *k = NULL;
 
         assert_int_equal(secret_new(AMK_SIZE, &amk), 0);
         memset(amk->bytes, seed, AMK_SIZE);
-        assert_int_equal(keyset_derive(amk, &k), 0);
+        assert_int_equal(secret_new(VOLUME_KEY_SIZE, &vk), 0);
+        memset(vk->bytes, seed ^ 0x5a, VOLUME_KEY_SIZE);
+        assert_int_equal(keyset_derive(amk, vk, &k), 0);
         return k;
 }
 

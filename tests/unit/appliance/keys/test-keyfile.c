@@ -1,4 +1,5 @@
-/* appliance/keys/keyfile: the two on-disk formats. Round trips, strict
+/* appliance/keys/keyfile: the two on-disk formats, each with the wrapped
+ * volume key. Round trips, strict
  * refusal of every malformation, atomic 0600 writes. */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ static void sample_sealed(SealedKeyFile *f)
         f->sealed.parent_handle = TPM_PARENT_HANDLE_B;
         f->sealed.parent_name_size = 34;
         randombytes_buf(f->sealed.parent_name, 34);
+        randombytes_buf(&f->volume, sizeof f->volume);
 }
 
 static void sample_recovery(RecoveryKeyFile *f)
@@ -77,6 +79,7 @@ static void test_sealed_roundtrip(void **state)
         assert_int_equal(g->sealed.parent_name_size, 34);
         assert_memory_equal(f->sealed.parent_name, g->sealed.parent_name, 34);
         assert_int_equal(g->sealed.parent_handle, TPM_PARENT_HANDLE_B);
+        assert_memory_equal(&f->volume, &g->volume, sizeof f->volume);
         free(buf);
         free(f);
         free(g);
@@ -101,7 +104,7 @@ static void test_sealed_refusals(void **state)
         assert_int_equal(sealed_key_file_parse(copy, size + 1, g), -EBADMSG);
         /* Wrong magic / version. */
         memcpy(copy, buf, size);
-        copy[7] = 2;
+        copy[7] = 3;
         assert_int_equal(sealed_key_file_parse(copy, size, g), -EBADMSG);
         /* A recorded PCR value that does not explain the policy. */
         memcpy(copy, buf, size);
@@ -155,6 +158,7 @@ static void test_recovery_roundtrip_and_bounds(void **state)
         assert_memory_equal(&f.generation, &g.generation, sizeof f.generation);
         assert_memory_equal(f.ciphertext, g.ciphertext, sizeof f.ciphertext);
         assert_int_equal(g.opslimit, 2);
+        assert_memory_equal(&f.volume, &g.volume, sizeof f.volume);
         for (size_t n = 0; n < size; n++)
                 assert_int_equal(recovery_key_file_parse(buf, n, &g), -EBADMSG);
         free(buf);
@@ -183,6 +187,66 @@ static void test_recovery_roundtrip_and_bounds(void **state)
                 free(buf);
                 free(s);
         }
+}
+
+/* Flip one byte of buf[size] at off into a copy and parse it as a sealed
+ * (sealed true) or recovery file. */
+static int parse_altered(const uint8_t *buf, size_t size, size_t off, uint8_t value, bool sealed)
+{
+        _cleanup_free_ uint8_t *copy = malloc(size);
+        _cleanup_free_ SealedKeyFile *f = malloc(sizeof *f);
+        RecoveryKeyFile g;
+
+        assert_non_null(copy);
+        assert_non_null(f);
+        memcpy(copy, buf, size);
+        copy[off] = value;
+        return sealed ? sealed_key_file_parse(copy, size, f) : recovery_key_file_parse(copy, size, &g);
+}
+
+static void test_wrapped_volume_key_records(void **state)
+{
+        SealedKeyFile *f = malloc(sizeof *f);
+        RecoveryKeyFile r;
+        uint8_t *sb, *rb;
+        size_t ss, rs;
+        /* The two VK records are the last ones: {25, 0, 24, nonce} {26, 0, 80, ciphertext}. */
+        const size_t tail = 3 + VOLUME_WRAP_NONCE_SIZE + 3 + VOLUME_WRAP_CIPHERTEXT_SIZE;
+
+        sample_sealed(f);
+        sample_recovery(&r);
+        assert_int_equal(sealed_key_file_serialize(f, &sb, &ss), 0);
+        assert_int_equal(recovery_key_file_serialize(&r, &rb, &rs), 0);
+        for (int sealed = 0; sealed <= 1; sealed++) {
+                const uint8_t *b = sealed ? sb : rb;
+                size_t n = sealed ? ss : rs;
+
+                assert_int_equal(b[n - tail], 25);
+                assert_int_equal(b[n - tail + 3 + VOLUME_WRAP_NONCE_SIZE], 26);
+                /* A file without them (as version 2) is refused: the
+                 * truncation at exactly that point, in the loops above too. */
+                assert_int_equal(sealed ? sealed_key_file_parse(b, n - tail, f)
+                                        : recovery_key_file_parse(b, n - tail, &r),
+                                 -EBADMSG);
+                /* Wrong lengths (the record framing then breaks or lies). */
+                assert_int_equal(parse_altered(b, n, n - tail + 2, VOLUME_WRAP_NONCE_SIZE - 1, sealed),
+                                 -EBADMSG);
+                assert_int_equal(parse_altered(b, n, n - tail + 2, VOLUME_WRAP_NONCE_SIZE + 1, sealed),
+                                 -EBADMSG);
+                assert_int_equal(parse_altered(b, n, n - tail + 3 + VOLUME_WRAP_NONCE_SIZE + 2,
+                                               VOLUME_WRAP_CIPHERTEXT_SIZE - 1, sealed),
+                                 -EBADMSG);
+                /* A VK record twice (the nonce tag renamed to the ciphertext's). */
+                assert_int_equal(parse_altered(b, n, n - tail, 26, sealed), -EBADMSG);
+                /* Format version 1 (before VK was wrapped): its own error,
+                 * so that the officer is told to enrol again. */
+                assert_int_equal(parse_altered(b, n, 7, 1, sealed), -EPROTO);
+                assert_int_equal(parse_altered(b, n, 7, 3, sealed), -EBADMSG);
+                assert_int_equal(parse_altered(b, n, 7, 0, sealed), -EBADMSG);
+        }
+        free(sb);
+        free(rb);
+        free(f);
 }
 
 static void test_save_load(void **state)
@@ -231,6 +295,7 @@ int main(void)
                 cmocka_unit_test(test_sealed_roundtrip),
                 cmocka_unit_test(test_sealed_refusals),
                 cmocka_unit_test(test_recovery_roundtrip_and_bounds),
+                cmocka_unit_test(test_wrapped_volume_key_records),
                 cmocka_unit_test(test_save_load),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
