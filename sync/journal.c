@@ -96,8 +96,9 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                 return r;
         /* The fold and the exchange touch index pages all over the file: a
          * larger page cache and memory-mapped reads keep that off the
-         * syscall path. Tuning only; durability is lib/db.c's (WAL, FULL). */
-        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
+         * syscall path; the sorters of the bulk index catch-up stay in
+         * memory. Tuning only; durability is lib/db.c's (WAL, FULL). */
+        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;"
                         "PRAGMA wal_autocheckpoint=" STRINGIFY(JOURNAL_WAL_AUTOCHECKPOINT) ";");
         if (r < 0)
                 return r;
@@ -132,7 +133,7 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                   "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);" },
                 { &j->pend_get, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;" },
                 { &j->pend_del, "DELETE FROM pending WHERE origin = ? AND seq < ?;" },
-                { &j->bytes_by_id, "SELECT bytes, refused FROM journal WHERE id = ?;" },
+                { &j->bytes_by_id, "SELECT id, bytes, refused FROM journal WHERE id >= ? ORDER BY id;" },
                 { &j->quarantine_trim, "DELETE FROM quarantine WHERE id <= ?;" },
         };
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
