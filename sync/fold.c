@@ -636,8 +636,12 @@ static int fold_refs(FoldRun *f, RefList *refs)
         sqlite3_stmt *st = f->j->bytes_by_id;
         int r;
 
-        if (refs->n > 0)
-                qsort(refs->v, refs->n, sizeof *refs->v, ref_cmp);
+        /* A journal appended in clock order is read in fold order already. */
+        for (size_t i = 1; i < refs->n; i++)
+                if (ref_cmp(&refs->v[i - 1], &refs->v[i]) > 0) {
+                        qsort(refs->v, refs->n, sizeof *refs->v, ref_cmp);
+                        break;
+                }
         r = fold_refs_read(f, refs, st);
         sqlite3_reset(st);
         return r;
