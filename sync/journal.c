@@ -96,9 +96,8 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                 return r;
         /* The fold and the exchange touch index pages all over the file: a
          * larger page cache and memory-mapped reads keep that off the
-         * syscall path; the sorters of the bulk index catch-up stay in
-         * memory. Tuning only; durability is lib/db.c's (WAL, FULL). */
-        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;"
+         * syscall path. Tuning only; durability is lib/db.c's (WAL, FULL). */
+        r = db_exec(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
                         "PRAGMA wal_autocheckpoint=" STRINGIFY(JOURNAL_WAL_AUTOCHECKPOINT) ";");
         if (r < 0)
                 return r;
