@@ -228,17 +228,28 @@ static void *entity_get(FoldRun *f, const char *key)
         return q.data;
 }
 
+/* "<c>:<id>" into key (ENTRY_ID_MAX + 3 bytes); ids are at most ENTRY_ID_MAX. */
+static void key_make(char *key, char c, const char *id)
+{
+        size_t len = strnlen(id, ENTRY_ID_MAX);
+
+        key[0] = c;
+        key[1] = ':';
+        memcpy(key + 2, id, len);
+        key[2 + len] = '\0';
+}
+
 static PatronState *patron_get(FoldRun *f, const char *id)
 {
         char key[ENTRY_ID_MAX + 3];
-        snprintf(key, sizeof key, "p:%s", id);
+        key_make(key, 'p', id);
         return entity_get(f, key);
 }
 
 static ItemState *item_get(FoldRun *f, const char *barcode)
 {
         char key[ENTRY_ID_MAX + 3];
-        snprintf(key, sizeof key, "i:%s", barcode);
+        key_make(key, 'i', barcode);
         return entity_get(f, key);
 }
 
@@ -614,29 +625,65 @@ static int refs_add_rows(sqlite3_stmt *st, RefList *refs)
         return r;
 }
 
-/* Fold the entries in refs (sorted here) into f. */
+static int fold_refs_read(FoldRun *f, const RefList *refs, sqlite3_stmt *st);
+
+/* Fold the entries in refs (sorted here) into f. The bytes come from one
+ * cursor over the journal in id order: where fold order follows append
+ * order (the common case, and all of a single-origin rebuild) the next
+ * entry is the cursor's next row, read without a fresh B-tree descent. */
 static int fold_refs(FoldRun *f, RefList *refs)
 {
         sqlite3_stmt *st = f->j->bytes_by_id;
-        Entry e;
-        int r = 0;
+        int r;
 
-        qsort(refs->v, refs->n, sizeof *refs->v, ref_cmp);
-        for (size_t i = 0; i < refs->n && r >= 0; i++) {
-                sqlite3_bind_int64(st, 1, refs->v[i].jid);
-                r = db_step(st);
-                if (r == 0)
-                        r = -EUCLEAN;
+        /* A journal appended in clock order is read in fold order already. */
+        for (size_t i = 1; i < refs->n; i++)
+                if (ref_cmp(&refs->v[i - 1], &refs->v[i]) > 0) {
+                        qsort(refs->v, refs->n, sizeof *refs->v, ref_cmp);
+                        break;
+                }
+        r = fold_refs_read(f, refs, st);
+        sqlite3_reset(st);
+        return r;
+}
+
+static int fold_refs_read(FoldRun *f, const RefList *refs, sqlite3_stmt *st)
+{
+        int64_t at = -1; /* id of the cursor's current row; -1 if not positioned */
+        Entry e;
+        int r;
+
+        for (size_t i = 0; i < refs->n; i++) {
+                int64_t want = refs->v[i].jid;
+
+                r = 0;
+                if (at >= 0 && want == at + 1) {
+                        r = db_step(st);
+                        if (r < 0)
+                                return r;
+                        if (r == 1 && sqlite3_column_int64(st, 0) != want)
+                                r = 0;
+                }
+                if (r == 0) {
+                        sqlite3_reset(st);
+                        sqlite3_bind_int64(st, 1, want);
+                        r = db_step(st);
+                        if (r < 0)
+                                return r;
+                        if (r == 0 || sqlite3_column_int64(st, 0) != want)
+                                return -EUCLEAN;
+                }
+                at = want;
                 /* Stored entries were verified on the way in; a decode
                  * failure here means the database was damaged. */
-                else if (r > 0)
-                        r = entry_decode_stored(sqlite3_column_blob(st, 0),
-                                                (size_t)sqlite3_column_bytes(st, 0), &e) < 0
-                                    ? -EUCLEAN
-                                    : fold_entry(f, &e, sqlite3_column_int(st, 1) != 0);
-                sqlite3_reset(st);
+                if (entry_decode_stored(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                                        &e) < 0)
+                        return -EUCLEAN;
+                r = fold_entry(f, &e, sqlite3_column_int(st, 2) != 0);
+                if (r < 0)
+                        return r;
         }
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 /* ---- writing back ---- */
@@ -839,6 +886,13 @@ static int write_item(Writer *w, const ItemState *it)
         return 0;
 }
 
+/* Order entity states (PatronState * or ItemState *) by key. */
+static int head_cmp(const void *a, const void *b)
+{
+        const EntityHead *x = *(const EntityHead *const *)a, *y = *(const EntityHead *const *)b;
+        return strcmp(x->key, y->key);
+}
+
 static int write_back(FoldRun *f, bool delete_first)
 {
         Writer *wp;
@@ -857,6 +911,13 @@ static int write_back(FoldRun *f, bool delete_first)
                 f->j->writer = wp;
         }
         wp = f->j->writer;
+        /* In key order: each table's B-tree then grows at its right edge,
+         * with full pages and no splits in the middle. The rows are the
+         * same in any order. */
+        if (f->n_patrons > 0)
+                qsort(f->patrons, f->n_patrons, sizeof *f->patrons, head_cmp);
+        if (f->n_items > 0)
+                qsort(f->items, f->n_items, sizeof *f->items, head_cmp);
         for (size_t i = 0; i < f->n_patrons; i++) {
                 if (!f->patrons[i]->head.write)
                         continue;

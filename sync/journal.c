@@ -132,7 +132,7 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                   "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);" },
                 { &j->pend_get, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;" },
                 { &j->pend_del, "DELETE FROM pending WHERE origin = ? AND seq < ?;" },
-                { &j->bytes_by_id, "SELECT bytes, refused FROM journal WHERE id = ?;" },
+                { &j->bytes_by_id, "SELECT id, bytes, refused FROM journal WHERE id >= ? ORDER BY id;" },
                 { &j->quarantine_trim, "DELETE FROM quarantine WHERE id <= ?;" },
         };
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
