@@ -377,6 +377,48 @@ fail:
         return r;
 }
 
+/* Open the transaction of a step on grant id: expire what is due, then load
+ * it into *ret. A missing grant is refused (and audited). On any non-zero
+ * return the transaction is already closed. */
+static int grant_step_begin(GrantStore *s, int64_t id, usec_t now, const char *event, const GrantActor *a,
+                            Grant *ret)
+{
+        int r;
+
+        r = db_begin(s->db);
+        if (r < 0)
+                return r;
+        r = expire_locked(s, now);
+        if (r >= 0)
+                r = grant_get(s, id, ret);
+        if (r == -ENOENT)
+                return refuse(s, now, 0, event, a, "no-such-grant", -ENOENT);
+        if (r < 0) {
+                db_rollback(s->db);
+                return r;
+        }
+        return 0;
+}
+
+/* Run the step's prepared UPDATE, audit it as "ok" and commit; rolls back
+ * on any failure. */
+static int grant_step_finish(GrantStore *s, sqlite3_stmt *st, int64_t id, usec_t now, const char *event,
+                             const GrantActor *a)
+{
+        int r;
+
+        r = db_step(st);
+        if (r >= 0)
+                r = audit_add(s, now, id, event, a->user, a->role, "ok");
+        if (r >= 0)
+                r = db_commit(s->db);
+        if (r < 0) {
+                db_rollback(s->db);
+                return r;
+        }
+        return 0;
+}
+
 /* Approve (true) or deny (false), see grant-store.h. */
 static int grant_decide(GrantStore *s, const Policy *p, int64_t id, const GrantActor *approver, usec_t now,
                         bool approve)
@@ -392,17 +434,9 @@ static int grant_decide(GrantStore *s, const Policy *p, int64_t id, const GrantA
         if (!actor_valid(approver) || id <= 0)
                 return -EINVAL;
 
-        r = db_begin(s->db);
-        if (r < 0)
+        r = grant_step_begin(s, id, now, event, approver, &g);
+        if (r != 0)
                 return r;
-        r = expire_locked(s, now);
-        if (r < 0)
-                goto fail;
-        r = grant_get(s, id, &g);
-        if (r == -ENOENT)
-                return refuse(s, now, 0, event, approver, "no-such-grant", -ENOENT);
-        if (r < 0)
-                goto fail;
         if (g.state == GRANT_EXPIRED && g.decided_at == 0)
                 return refuse(s, now, id, event, approver, "request-lapsed", -ETIME);
         if (g.state != GRANT_PENDING)
@@ -442,16 +476,7 @@ static int grant_decide(GrantStore *s, const Policy *p, int64_t id, const GrantA
         sqlite3_bind_text(st, 1, approver->user, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
         sqlite3_bind_int64(st, 4, id);
-        r = db_step(st);
-        if (r < 0)
-                goto fail;
-        r = audit_add(s, now, id, event, approver->user, approver->role, "ok");
-        if (r < 0)
-                goto fail;
-        r = db_commit(s->db);
-        if (r < 0)
-                goto fail;
-        return 0;
+        return grant_step_finish(s, st, id, now, event, approver);
 fail:
         db_rollback(s->db);
         return r;
@@ -478,17 +503,9 @@ int grant_revoke(GrantStore *s, const Policy *p, int64_t id, const GrantActor *a
         if (!actor_valid(actor_in) || id <= 0)
                 return -EINVAL;
 
-        r = db_begin(s->db);
-        if (r < 0)
+        r = grant_step_begin(s, id, now, "revoke", actor_in, &g);
+        if (r != 0)
                 return r;
-        r = expire_locked(s, now);
-        if (r < 0)
-                goto fail;
-        r = grant_get(s, id, &g);
-        if (r == -ENOENT)
-                return refuse(s, now, 0, "revoke", actor_in, "no-such-grant", -ENOENT);
-        if (r < 0)
-                goto fail;
         if (g.state != GRANT_PENDING && g.state != GRANT_APPROVED)
                 return refuse(s, now, id, "revoke", actor_in, "not-active", -EALREADY);
         if (strcmp(g.requester, actor_in->user) != 0) {
@@ -508,16 +525,7 @@ int grant_revoke(GrantStore *s, const Policy *p, int64_t id, const GrantActor *a
         sqlite3_bind_text(st, 1, actor_in->user, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
         sqlite3_bind_int64(st, 3, id);
-        r = db_step(st);
-        if (r < 0)
-                goto fail;
-        r = audit_add(s, now, id, "revoke", actor_in->user, actor_in->role, "ok");
-        if (r < 0)
-                goto fail;
-        r = db_commit(s->db);
-        if (r < 0)
-                goto fail;
-        return 0;
+        return grant_step_finish(s, st, id, now, "revoke", actor_in);
 fail:
         db_rollback(s->db);
         return r;
