@@ -64,6 +64,7 @@ typedef struct PaymentRec {
 typedef struct EntityHead {
         char key[ENTRY_ID_MAX + 3]; /* "p:<id>" or "i:<barcode>" */
         bool write; /* written back at the end of the run */
+        size_t rank; /* position in key order, set by write_back */
 } EntityHead;
 
 typedef struct PatronState {
@@ -116,9 +117,20 @@ typedef struct Exc {
         size_t loser_len;
 } Exc;
 
+/* What the entity index records of a folded entry: its entity, the patron
+ * an item entry names (the link), and its journal row. */
+typedef struct IndexRow {
+        const EntityHead *owner;
+        const PatronState *link;
+        int64_t jid;
+} IndexRow;
+
 typedef struct FoldRun {
         Journal *j;
         bool write_all; /* a full rebuild: every entity is written */
+        /* A rebuild rewrites the entity index from what it folds: one row
+         * per entry, in fold order. NULL otherwise. */
+        IndexRow *index;
         struct hsearch_data map;
         bool map_live;
         size_t capacity, n_entities;
@@ -167,6 +179,7 @@ static void fold_run_done(FoldRun *f)
         free(f->patrons);
         free(f->items);
         free(f->exc);
+        free(f->index);
         if (f->map_live)
                 hdestroy_r(&f->map);
 }
@@ -560,12 +573,14 @@ static int fold_item_entry(FoldRun *f, ItemState *it, PatronState *p, const Entr
         }
 }
 
-static int fold_entry(FoldRun *f, const Entry *e, bool refused)
+/* Fold e into the entity it belongs to; ix gets that entity and the link. */
+static int fold_entry(FoldRun *f, const Entry *e, bool refused, IndexRow *ix)
 {
         if (entry_kind_is_patron_scoped(e->kind)) {
                 PatronState *p = patron_get(f, e->patron);
                 if (!p)
                         return -ENOMEM;
+                ix->owner = &p->head;
                 p->seen = true;
                 if (refused)
                         return exc_add(f, &p->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
@@ -575,14 +590,18 @@ static int fold_entry(FoldRun *f, const Entry *e, bool refused)
                 PatronState *p = NULL;
                 if (!it)
                         return -ENOMEM;
+                ix->owner = &it->head;
                 it->seen = true;
-                if (refused)
-                        return exc_add(f, &it->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
+                /* The patron is looked up before the refusal check: the
+                 * index links it to the item either way. */
                 if (ENTRY_HAS(e, BODY_PATRON)) {
                         p = patron_get(f, e->patron);
                         if (!p)
                                 return -ENOMEM;
+                        ix->link = p;
                 }
+                if (refused)
+                        return exc_add(f, &it->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
                 return fold_item_entry(f, it, p, e);
         }
 }
@@ -650,6 +669,7 @@ static int fold_refs(FoldRun *f, RefList *refs)
 static int fold_refs_read(FoldRun *f, const RefList *refs, sqlite3_stmt *st)
 {
         int64_t at = -1; /* id of the cursor's current row; -1 if not positioned */
+        IndexRow ix;
         Entry e;
         int r;
 
@@ -679,17 +699,213 @@ static int fold_refs_read(FoldRun *f, const RefList *refs, sqlite3_stmt *st)
                 if (entry_decode_stored(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
                                         &e) < 0)
                         return -EUCLEAN;
-                r = fold_entry(f, &e, sqlite3_column_int(st, 2) != 0);
+                ix = (IndexRow){ .jid = want };
+                r = fold_entry(f, &e, sqlite3_column_int(st, 2) != 0, &ix);
                 if (r < 0)
                         return r;
+                if (f->index)
+                        f->index[i] = ix;
         }
         return 0;
 }
 
 /* ---- writing back ---- */
 
+/* The state tables, in the order they are written. */
+typedef enum StateTable {
+        T_PATRON,
+        T_FIELD,
+        T_ACCOUNT,
+        T_PAYMENT,
+        T_ITEM,
+        T_LOAN,
+        T_HOLD,
+        T_EXCEPTION,
+        _T_MAX,
+} StateTable;
+
+/* One row of a state table: its entity (PatronState *, ItemState * or
+ * Exc *) and, for per-entity lists, which field, payment, loan or hold. */
+typedef struct RowRef {
+        const void *entity;
+        size_t k;
+} RowRef;
+
+typedef struct RowList {
+        RowRef *v;
+        size_t n;
+} RowList;
+
+static int rows_add(RowList *l, const void *entity, size_t k)
+{
+        RowRef *x = grow(&l->v, &l->n, sizeof *x);
+
+        if (!x)
+                return -ENOMEM;
+        *x = (RowRef){ .entity = entity, .k = k };
+        return 0;
+}
+
+#define ROW(rows, row) (&((const RowRef *)(rows))[row])
+
+static void bind_opt(sqlite3_stmt *st, int col, uint64_t v)
+{
+        if (v)
+                sqlite3_bind_int64(st, col, (int64_t)v);
+        else
+                sqlite3_bind_null(st, col);
+}
+
+static void bind_origin(sqlite3_stmt *st, int col, const EntryId *id)
+{
+        sqlite3_bind_blob(st, col, id->origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int64(st, col + 1, (int64_t)id->seq);
+}
+
+static void bind_patron(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const PatronState *p = ROW(rows, row)->entity;
+
+        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
+        if (p->has_key)
+                sqlite3_bind_blob(st, c + 1, p->key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
+        sqlite3_bind_int(st, c + 2, p->registered);
+        sqlite3_bind_int(st, c + 3, p->blocked);
+        bind_opt(st, c + 4, p->expiry);
+        sqlite3_bind_int(st, c + 5, p->erased);
+        bind_opt(st, c + 6, p->erased_hlc);
+        sqlite3_bind_int64(st, c + 7, (int64_t)p->visits);
+        bind_opt(st, c + 8, p->last_visit);
+        bind_opt(st, c + 9, p->anon_cutoff);
+}
+
+static void bind_field(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const PatronState *p = ROW(rows, row)->entity;
+        size_t k = ROW(rows, row)->k;
+        const FieldState *fs = &p->fields[k];
+
+        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, c + 1, (int)k);
+        sqlite3_bind_blob(st, c + 2, fs->ct, (int)fs->len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 3, (int64_t)fs->hlc);
+        bind_origin(st, c + 4, &fs->id);
+}
+
+static void bind_account(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const PatronState *p = ROW(rows, row)->entity;
+
+        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 1, (int64_t)p->fines);
+        sqlite3_bind_int64(st, c + 2, (int64_t)p->paid);
+        sqlite3_bind_int64(st, c + 3, (int64_t)p->fines - (int64_t)p->paid);
+}
+
+static void bind_payment(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const PatronState *p = ROW(rows, row)->entity;
+        const PaymentRec *pay = &p->pays[ROW(rows, row)->k];
+
+        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, c + 1, pay->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 2, (int64_t)pay->amount);
+        bind_origin(st, c + 3, &pay->entry);
+}
+
+static void bind_item(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const ItemState *it = ROW(rows, row)->entity;
+
+        sqlite3_bind_text(st, c, it->barcode, -1, SQLITE_STATIC);
+        if (it->title)
+                sqlite3_bind_text(st, c + 1, it->title, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, c + 2, !it->added);
+        sqlite3_bind_int(st, c + 3, it->withdrawn);
+        sqlite3_bind_int(st, c + 4, it->open >= 0);
+}
+
+static void bind_loan(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const ItemState *it = ROW(rows, row)->entity;
+        const Loan *l = &it->loans[ROW(rows, row)->k];
+        /* Loan-history anonymisation: a loan that ended by the patron's
+         * cutoff keeps no link to the patron. */
+        bool anon = l->end != 0 && l->end <= l->patron->anon_cutoff;
+
+        sqlite3_bind_text(st, c, it->barcode, -1, SQLITE_STATIC);
+        bind_origin(st, c + 1, &l->id);
+        if (!anon)
+                sqlite3_bind_text(st, c + 3, l->patron->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 4, (int64_t)l->start);
+        sqlite3_bind_int64(st, c + 5, (int64_t)l->due);
+        bind_opt(st, c + 6, l->end);
+        bind_opt(st, c + 7, (uint64_t)l->end_kind);
+        sqlite3_bind_int(st, c + 8, (int)l->renewals);
+        sqlite3_bind_int(st, c + 9, anon);
+}
+
+static void bind_hold(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const ItemState *it = ROW(rows, row)->entity;
+        const Hold *h = &it->holds[ROW(rows, row)->k];
+
+        sqlite3_bind_text(st, c, it->barcode, -1, SQLITE_STATIC);
+        bind_origin(st, c + 1, &h->id);
+        sqlite3_bind_text(st, c + 3, h->patron->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 4, (int64_t)h->placed);
+        sqlite3_bind_int(st, c + 5, h->state);
+        sqlite3_bind_int(st, c + 6, (int)h->retargets);
+}
+
+static void bind_exception(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const Exc *x = ROW(rows, row)->entity;
+
+        sqlite3_bind_text(st, c, x->owner->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 1, (int64_t)x->hlc);
+        bind_origin(st, c + 2, &x->id);
+        sqlite3_bind_int(st, c + 4, x->code);
+        sqlite3_bind_text(st, c + 5, x->detail, -1, SQLITE_STATIC);
+        if (x->loser)
+                sqlite3_bind_blob(st, c + 6, x->loser, (int)x->loser_len, SQLITE_STATIC);
+}
+
+static const struct {
+        const char *insert;
+        int cols;
+        DbBindRow bind;
+} state_tables[_T_MAX] = {
+        [T_PATRON] = { "INSERT INTO patron", 10, bind_patron },
+        [T_FIELD] = { "INSERT INTO patron_field", 6, bind_field },
+        [T_ACCOUNT] = { "INSERT INTO account", 4, bind_account },
+        [T_PAYMENT] = { "INSERT INTO payment", 5, bind_payment },
+        [T_ITEM] = { "INSERT INTO item", 5, bind_item },
+        [T_LOAN] = { "INSERT INTO loan", 10, bind_loan },
+        [T_HOLD] = { "INSERT INTO hold", 7, bind_hold },
+        /* The same entry can raise the same exception twice (e.g. a payment
+         * id repeated within one patron): one row. */
+        [T_EXCEPTION] = { "INSERT OR IGNORE INTO exception", 7, bind_exception },
+};
+
+/* Statements deleting one entity's rows: patron tables take the bare id,
+ * item tables the barcode, the exception list the entity key. */
+static const char *const delete_patron[] = {
+        "DELETE FROM patron WHERE id = ?;",
+        "DELETE FROM patron_field WHERE patron = ?;",
+        "DELETE FROM account WHERE patron = ?;",
+        "DELETE FROM payment WHERE patron = ?;",
+};
+static const char *const delete_item[] = {
+        "DELETE FROM item WHERE barcode = ?;",
+        "DELETE FROM loan WHERE item = ?;",
+        "DELETE FROM hold WHERE item = ?;",
+};
+
 struct FoldWriter {
-        sqlite3_stmt *del[9], *patron, *field, *account, *payment, *item, *loan, *hold, *exc;
+        sqlite3_stmt *del_patron[ELEMENTSOF(delete_patron)], *del_item[ELEMENTSOF(delete_item)];
+        sqlite3_stmt *del_exceptions;
+        DbInserter *insert[_T_MAX];
 };
 typedef struct FoldWriter Writer;
 
@@ -697,53 +913,59 @@ void fold_writer_free(FoldWriter *w)
 {
         if (!w)
                 return;
-        sqlite3_stmt **all[] = { &w->patron, &w->field, &w->account, &w->payment,
-                                 &w->item,   &w->loan,  &w->hold,    &w->exc };
-        for (size_t i = 0; i < ELEMENTSOF(w->del); i++)
-                sqlite3_finalize(w->del[i]);
-        for (size_t i = 0; i < ELEMENTSOF(all); i++)
-                sqlite3_finalize(*all[i]);
+        for (size_t i = 0; i < ELEMENTSOF(w->del_patron); i++)
+                sqlite3_finalize(w->del_patron[i]);
+        for (size_t i = 0; i < ELEMENTSOF(w->del_item); i++)
+                sqlite3_finalize(w->del_item[i]);
+        sqlite3_finalize(w->del_exceptions);
+        for (size_t t = 0; t < _T_MAX; t++)
+                db_inserter_free(w->insert[t]);
         free(w);
 }
 
 static int writer_init(sqlite3 *db, Writer *w)
 {
-        static const char *const del[] = {
-                "DELETE FROM patron WHERE id = ?;",
-                "DELETE FROM patron_field WHERE patron = ?;",
-                "DELETE FROM account WHERE patron = ?;",
-                "DELETE FROM payment WHERE patron = ?;",
-                "DELETE FROM item WHERE barcode = ?;",
-                "DELETE FROM loan WHERE item = ?;",
-                "DELETE FROM hold WHERE item = ?;",
-                "DELETE FROM exception WHERE entity = ?;",
-                "SELECT 1;",
-        };
-        struct {
-                sqlite3_stmt **st;
-                const char *sql;
-        } ins[] = {
-                { &w->patron, "INSERT INTO patron VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" },
-                { &w->field, "INSERT INTO patron_field VALUES (?, ?, ?, ?, ?, ?);" },
-                { &w->account, "INSERT INTO account VALUES (?, ?, ?, ?);" },
-                { &w->payment, "INSERT INTO payment VALUES (?, ?, ?, ?, ?);" },
-                { &w->item, "INSERT INTO item VALUES (?, ?, ?, ?, ?);" },
-                { &w->loan, "INSERT INTO loan VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" },
-                { &w->hold, "INSERT INTO hold VALUES (?, ?, ?, ?, ?, ?, ?);" },
-                { &w->exc, "INSERT INTO exception VALUES (?, ?, ?, ?, ?, ?, ?);" },
-        };
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(del); i++) {
-                r = db_prepare(db, del[i], &w->del[i]);
+        for (size_t i = 0; i < ELEMENTSOF(delete_patron); i++) {
+                r = db_prepare(db, delete_patron[i], &w->del_patron[i]);
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < ELEMENTSOF(ins); i++) {
-                r = db_prepare(db, ins[i].sql, ins[i].st);
+        for (size_t i = 0; i < ELEMENTSOF(delete_item); i++) {
+                r = db_prepare(db, delete_item[i], &w->del_item[i]);
                 if (r < 0)
                         return r;
         }
+        r = db_prepare(db, "DELETE FROM exception WHERE entity = ?;", &w->del_exceptions);
+        if (r < 0)
+                return r;
+        for (size_t t = 0; t < _T_MAX; t++) {
+                r = db_inserter_new(db, state_tables[t].insert, state_tables[t].cols, &w->insert[t]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The journal's writer, prepared on first use and kept. */
+static int writer_get(Journal *j, Writer **ret)
+{
+        Writer *w;
+        int r;
+
+        if (!j->writer) {
+                w = calloc(1, sizeof *w);
+                if (!w)
+                        return -ENOMEM;
+                r = writer_init(j->db, w);
+                if (r < 0) {
+                        fold_writer_free(w);
+                        return r;
+                }
+                j->writer = w;
+        }
+        *ret = j->writer;
         return 0;
 }
 
@@ -755,135 +977,47 @@ static int exec_reset(sqlite3_stmt *st)
         return r < 0 ? r : 0;
 }
 
-static void bind_opt(sqlite3_stmt *st, int col, uint64_t v)
-{
-        if (v)
-                sqlite3_bind_int64(st, col, (int64_t)v);
-        else
-                sqlite3_bind_null(st, col);
-}
-
 static int delete_entity(Writer *w, const char *key, bool patron)
 {
-        size_t from = patron ? 0 : 4, to = patron ? 4 : 7;
+        sqlite3_stmt *const *del = patron ? w->del_patron : w->del_item;
+        size_t n = patron ? ELEMENTSOF(w->del_patron) : ELEMENTSOF(w->del_item);
         int r;
 
-        for (size_t i = from; i < to; i++) {
-                sqlite3_bind_text(w->del[i], 1, key + 2, -1, SQLITE_STATIC);
-                r = exec_reset(w->del[i]);
+        for (size_t i = 0; i < n; i++) {
+                sqlite3_bind_text(del[i], 1, key + 2, -1, SQLITE_STATIC);
+                r = exec_reset(del[i]);
                 if (r < 0)
                         return r;
         }
-        sqlite3_bind_text(w->del[7], 1, key, -1, SQLITE_STATIC);
-        return exec_reset(w->del[7]);
+        sqlite3_bind_text(w->del_exceptions, 1, key, -1, SQLITE_STATIC);
+        return exec_reset(w->del_exceptions);
 }
 
-static int write_patron(Writer *w, const PatronState *p)
+static int patron_rows(RowList rows[_T_MAX], const PatronState *p)
 {
         int r;
 
-        if (!p->seen)
-                return 0;
-        sqlite3_bind_text(w->patron, 1, p->id, -1, SQLITE_STATIC);
-        if (p->has_key)
-                sqlite3_bind_blob(w->patron, 2, p->key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int(w->patron, 3, p->registered);
-        sqlite3_bind_int(w->patron, 4, p->blocked);
-        bind_opt(w->patron, 5, p->expiry);
-        sqlite3_bind_int(w->patron, 6, p->erased);
-        bind_opt(w->patron, 7, p->erased_hlc);
-        sqlite3_bind_int64(w->patron, 8, (int64_t)p->visits);
-        bind_opt(w->patron, 9, p->last_visit);
-        bind_opt(w->patron, 10, p->anon_cutoff);
-        r = exec_reset(w->patron);
-        if (r < 0)
-                return r;
-        for (int k = 1; k < _PATRON_FIELD_MAX; k++) {
-                const FieldState *fs = &p->fields[k];
-                if (!fs->ct)
-                        continue;
-                sqlite3_bind_text(w->field, 1, p->id, -1, SQLITE_STATIC);
-                sqlite3_bind_int(w->field, 2, k);
-                sqlite3_bind_blob(w->field, 3, fs->ct, (int)fs->len, SQLITE_STATIC);
-                sqlite3_bind_int64(w->field, 4, (int64_t)fs->hlc);
-                sqlite3_bind_blob(w->field, 5, fs->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w->field, 6, (int64_t)fs->id.seq);
-                r = exec_reset(w->field);
-                if (r < 0)
-                        return r;
-        }
-        if (p->fines || p->n_pays) {
-                sqlite3_bind_text(w->account, 1, p->id, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(w->account, 2, (int64_t)p->fines);
-                sqlite3_bind_int64(w->account, 3, (int64_t)p->paid);
-                sqlite3_bind_int64(w->account, 4, (int64_t)p->fines - (int64_t)p->paid);
-                r = exec_reset(w->account);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < p->n_pays; i++) {
-                sqlite3_bind_text(w->payment, 1, p->id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(w->payment, 2, p->pays[i].id, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(w->payment, 3, (int64_t)p->pays[i].amount);
-                sqlite3_bind_blob(w->payment, 4, p->pays[i].entry.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w->payment, 5, (int64_t)p->pays[i].entry.seq);
-                r = exec_reset(w->payment);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = rows_add(&rows[T_PATRON], p, 0);
+        for (size_t k = 1; r >= 0 && k < _PATRON_FIELD_MAX; k++)
+                if (p->fields[k].ct)
+                        r = rows_add(&rows[T_FIELD], p, k);
+        if (r >= 0 && (p->fines || p->n_pays))
+                r = rows_add(&rows[T_ACCOUNT], p, 0);
+        for (size_t k = 0; r >= 0 && k < p->n_pays; k++)
+                r = rows_add(&rows[T_PAYMENT], p, k);
+        return r;
 }
 
-static int write_item(Writer *w, const ItemState *it)
+static int item_rows(RowList rows[_T_MAX], const ItemState *it)
 {
         int r;
 
-        if (!it->seen)
-                return 0;
-        sqlite3_bind_text(w->item, 1, it->barcode, -1, SQLITE_STATIC);
-        if (it->title)
-                sqlite3_bind_text(w->item, 2, it->title, -1, SQLITE_STATIC);
-        sqlite3_bind_int(w->item, 3, !it->added);
-        sqlite3_bind_int(w->item, 4, it->withdrawn);
-        sqlite3_bind_int(w->item, 5, it->open >= 0);
-        r = exec_reset(w->item);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < it->n_loans; i++) {
-                const Loan *l = &it->loans[i];
-                /* Loan-history anonymisation: a loan that ended by the
-                 * patron's cutoff keeps no link to the patron. */
-                bool anon = l->end != 0 && l->end <= l->patron->anon_cutoff;
-
-                sqlite3_bind_text(w->loan, 1, it->barcode, -1, SQLITE_STATIC);
-                sqlite3_bind_blob(w->loan, 2, l->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w->loan, 3, (int64_t)l->id.seq);
-                if (!anon)
-                        sqlite3_bind_text(w->loan, 4, l->patron->id, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(w->loan, 5, (int64_t)l->start);
-                sqlite3_bind_int64(w->loan, 6, (int64_t)l->due);
-                bind_opt(w->loan, 7, l->end);
-                bind_opt(w->loan, 8, (uint64_t)l->end_kind);
-                sqlite3_bind_int(w->loan, 9, (int)l->renewals);
-                sqlite3_bind_int(w->loan, 10, anon);
-                r = exec_reset(w->loan);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < it->n_holds; i++) {
-                const Hold *h = &it->holds[i];
-                sqlite3_bind_text(w->hold, 1, it->barcode, -1, SQLITE_STATIC);
-                sqlite3_bind_blob(w->hold, 2, h->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(w->hold, 3, (int64_t)h->id.seq);
-                sqlite3_bind_text(w->hold, 4, h->patron->id, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(w->hold, 5, (int64_t)h->placed);
-                sqlite3_bind_int(w->hold, 6, h->state);
-                sqlite3_bind_int(w->hold, 7, (int)h->retargets);
-                r = exec_reset(w->hold);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = rows_add(&rows[T_ITEM], it, 0);
+        for (size_t k = 0; r >= 0 && k < it->n_loans; k++)
+                r = rows_add(&rows[T_LOAN], it, k);
+        for (size_t k = 0; r >= 0 && k < it->n_holds; k++)
+                r = rows_add(&rows[T_HOLD], it, k);
+        return r;
 }
 
 /* Order entity states (PatronState * or ItemState *) by key. */
@@ -893,24 +1027,17 @@ static int head_cmp(const void *a, const void *b)
         return strcmp(x->key, y->key);
 }
 
+/* Write the run's entities back: with delete_first, first remove their old
+ * rows, then insert every table's rows in bulk. */
 static int write_back(FoldRun *f, bool delete_first)
 {
-        Writer *wp;
+        RowList rows[_T_MAX] = { 0 };
+        Writer *w;
         int r;
 
-        /* Prepared once per journal and kept. */
-        if (!f->j->writer) {
-                wp = calloc(1, sizeof *wp);
-                if (!wp)
-                        return -ENOMEM;
-                r = writer_init(f->j->db, wp);
-                if (r < 0) {
-                        fold_writer_free(wp);
-                        return r;
-                }
-                f->j->writer = wp;
-        }
-        wp = f->j->writer;
+        r = writer_get(f->j, &w);
+        if (r < 0)
+                return r;
         /* In key order: each table's B-tree then grows at its right edge,
          * with full pages and no splits in the middle. The rows are the
          * same in any order. */
@@ -918,50 +1045,56 @@ static int write_back(FoldRun *f, bool delete_first)
                 qsort(f->patrons, f->n_patrons, sizeof *f->patrons, head_cmp);
         if (f->n_items > 0)
                 qsort(f->items, f->n_items, sizeof *f->items, head_cmp);
+        /* "i:" sorts before "p:": items first. */
+        for (size_t i = 0; i < f->n_items; i++)
+                f->items[i]->head.rank = i;
+        for (size_t i = 0; i < f->n_patrons; i++)
+                f->patrons[i]->head.rank = f->n_items + i;
+
         for (size_t i = 0; i < f->n_patrons; i++) {
-                if (!f->patrons[i]->head.write)
+                const PatronState *p = f->patrons[i];
+
+                if (!p->head.write)
                         continue;
                 if (delete_first) {
-                        r = delete_entity(wp, f->patrons[i]->head.key, true);
+                        r = delete_entity(w, p->head.key, true);
                         if (r < 0)
                                 goto out;
                 }
-                r = write_patron(wp, f->patrons[i]);
-                if (r < 0)
-                        goto out;
+                if (p->seen) {
+                        r = patron_rows(rows, p);
+                        if (r < 0)
+                                goto out;
+                }
         }
         for (size_t i = 0; i < f->n_items; i++) {
+                const ItemState *it = f->items[i];
+
                 if (delete_first) {
-                        r = delete_entity(wp, f->items[i]->head.key, false);
+                        r = delete_entity(w, it->head.key, false);
                         if (r < 0)
                                 goto out;
                 }
-                r = write_item(wp, f->items[i]);
+                if (it->seen) {
+                        r = item_rows(rows, it);
+                        if (r < 0)
+                                goto out;
+                }
+        }
+        for (size_t i = 0; i < f->n_exc; i++)
+                if (f->exc[i].owner->write) {
+                        r = rows_add(&rows[T_EXCEPTION], &f->exc[i], 0);
+                        if (r < 0)
+                                goto out;
+                }
+        for (size_t t = 0; t < _T_MAX; t++) {
+                r = db_inserter_run(w->insert[t], rows[t].n, state_tables[t].bind, rows[t].v);
                 if (r < 0)
                         goto out;
         }
-        for (size_t i = 0; i < f->n_exc; i++) {
-                const Exc *x = &f->exc[i];
-                if (!x->owner->write)
-                        continue;
-                sqlite3_bind_text(wp->exc, 1, x->owner->key, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(wp->exc, 2, (int64_t)x->hlc);
-                sqlite3_bind_blob(wp->exc, 3, x->id.origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(wp->exc, 4, (int64_t)x->id.seq);
-                sqlite3_bind_int(wp->exc, 5, x->code);
-                sqlite3_bind_text(wp->exc, 6, x->detail, -1, SQLITE_STATIC);
-                if (x->loser)
-                        sqlite3_bind_blob(wp->exc, 7, x->loser, (int)x->loser_len, SQLITE_STATIC);
-                /* The same entry can raise the same exception twice (e.g. a
-                 * payment id repeated within one patron): keep one row. */
-                r = db_step(wp->exc);
-                sqlite3_reset(wp->exc);
-                sqlite3_clear_bindings(wp->exc);
-                if (r < 0 && r != -EEXIST)
-                        goto out;
-        }
-        r = 0;
 out:
+        for (size_t t = 0; t < _T_MAX; t++)
+                free(rows[t].v);
         return r;
 }
 
@@ -1070,10 +1203,15 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         r = db_prepare(j->db, "SELECT item FROM patron_item WHERE patron = ?;", &items_of);
         if (r < 0)
                 goto out;
-        r = db_prepare(j->db, "SELECT patron FROM patron_item WHERE item = ?;", &patrons_of);
+        r = db_prepare(j->db,
+                       "SELECT DISTINCT link FROM entity_entry WHERE entity = ? AND link IS NOT NULL;",
+                       &patrons_of);
         if (r < 0)
                 goto out;
-        r = db_prepare(j->db, "SELECT hlc, origin, seq, jid FROM entity_entry WHERE entity = ?;", &refs_of);
+        r = db_prepare(j->db,
+                       "SELECT j.hlc, j.origin, j.seq, j.id FROM entity_entry AS e "
+                       "JOIN journal AS j ON j.id = e.jid WHERE e.entity = ?;",
+                       &refs_of);
         if (r < 0)
                 goto out;
 
@@ -1122,7 +1260,7 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         for (size_t i = 0; i < n_direct; i++) {
                 if (keys.v[i][0] != 'i')
                         continue;
-                sqlite3_bind_text(patrons_of, 1, keys.v[i] + 2, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(patrons_of, 1, keys.v[i], -1, SQLITE_TRANSIENT);
                 r = keyset_add_rows(&keys, patrons_of, "p:");
                 if (r < 0)
                         goto out;
@@ -1165,6 +1303,97 @@ out:
         return r;
 }
 
+static int index_row_cmp(const void *a, const void *b)
+{
+        const IndexRow *x = a, *y = b;
+        return (x->jid > y->jid) - (x->jid < y->jid);
+}
+
+static void bind_index_row(sqlite3_stmt *st, int c, size_t row, const void *rows)
+{
+        const IndexRow *x = (const IndexRow *)rows + row;
+
+        sqlite3_bind_text(st, c, x->owner->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c + 1, x->jid);
+        if (x->link)
+                sqlite3_bind_text(st, c + 2, x->link->id, -1, SQLITE_STATIC);
+}
+
+/* A patron_item row: a patron and an item one of whose entries names it. */
+typedef struct Link {
+        const PatronState *patron;
+        const EntityHead *item;
+} Link;
+
+static int link_cmp(const void *a, const void *b)
+{
+        const Link *x = a, *y = b;
+
+        if (x->patron != y->patron)
+                return x->patron->head.rank < y->patron->head.rank ? -1 : 1;
+        return (x->item->rank > y->item->rank) - (x->item->rank < y->item->rank);
+}
+
+static void bind_link(sqlite3_stmt *st, int c, size_t row, const void *links)
+{
+        const Link *l = (const Link *)links + row;
+
+        sqlite3_bind_text(st, c, l->patron->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, c + 1, l->item->key + 2, -1, SQLITE_STATIC);
+}
+
+/* A rebuild's entity index, from what the fold saw instead of another pass
+ * over the journal. After write_back, which ranks the entities in key
+ * order: a counting sort by rank groups the rows by entity, a sort by jid
+ * within each entity (needed only where fold order and journal order
+ * differ) completes the index's (entity, jid) order, and its B-tree grows
+ * at the right edge. */
+static int index_write(FoldRun *f, size_t n)
+{
+        size_t n_ranks = f->n_items + f->n_patrons, *next, n_links = 0;
+        IndexRow *rows;
+        Link *links;
+        int r;
+
+        next = calloc(n_ranks + 1, sizeof *next);
+        rows = calloc(n + 1, sizeof *rows);
+        links = calloc(n + 1, sizeof *links);
+        if (!next || !rows || !links) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+                next[f->index[i].owner->rank + 1]++;
+        for (size_t k = 1; k <= n_ranks; k++)
+                next[k] += next[k - 1];
+        for (size_t i = 0; i < n; i++)
+                rows[next[f->index[i].owner->rank]++] = f->index[i];
+        for (size_t k = 0, from = 0; k < n_ranks; from = next[k++])
+                for (size_t i = from + 1; i < next[k]; i++)
+                        if (rows[i - 1].jid > rows[i].jid) {
+                                qsort(rows + from, next[k] - from, sizeof *rows, index_row_cmp);
+                                break;
+                        }
+        for (size_t i = 0; i < n; i++)
+                if (rows[i].link)
+                        links[n_links++] = (Link){ .patron = rows[i].link, .item = rows[i].owner };
+        if (n_links > 0) {
+                size_t out = 1;
+
+                qsort(links, n_links, sizeof *links, link_cmp);
+                for (size_t i = 1; i < n_links; i++)
+                        if (link_cmp(&links[out - 1], &links[i]) != 0)
+                                links[out++] = links[i];
+                n_links = out;
+        }
+        r = journal_index_rewrite(f->j, n, bind_index_row, rows, n_links, bind_link, links);
+out:
+        free(next);
+        free(rows);
+        free(links);
+        return r;
+}
+
 int64_t fold_rebuild(Journal *j)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -1176,9 +1405,6 @@ int64_t fold_rebuild(Journal *j)
         r = db_begin(j->db);
         if (r < 0)
                 return r;
-        r = journal_index_catch_up(j);
-        if (r < 0)
-                goto out;
         r = db_exec(j->db, "DELETE FROM patron; DELETE FROM patron_field; DELETE FROM account;"
                            "DELETE FROM payment; DELETE FROM item; DELETE FROM loan; DELETE FROM hold;"
                            "DELETE FROM exception;");
@@ -1195,10 +1421,18 @@ int64_t fold_rebuild(Journal *j)
         if (r < 0)
                 goto out;
         f.write_all = true;
+        f.index = calloc(refs.n + 1, sizeof *f.index);
+        if (!f.index) {
+                r = -ENOMEM;
+                goto out;
+        }
         r = fold_refs(&f, &refs);
         if (r < 0)
                 goto out;
         r = write_back(&f, false);
+        if (r < 0)
+                goto out;
+        r = index_write(&f, refs.n);
         if (r < 0)
                 goto out;
         r = db_commit(j->db);

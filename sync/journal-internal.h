@@ -1,6 +1,7 @@
 /* Private parts of the journal, shared by fold.c and exchange.c. */
 #pragma once
 
+#include "lib/db-inserter.h"
 #include "sync/journal.h"
 
 typedef struct FoldWriter FoldWriter;
@@ -14,6 +15,7 @@ struct Journal {
         sqlite3_stmt *pend_put, *pend_get, *pend_del; /* exchange.c */
         sqlite3_stmt *bytes_by_id; /* fold.c */
         sqlite3_stmt *quarantine_trim;
+        DbInserter *index_entries, *index_links; /* journal_index_rewrite */
 };
 
 /* Insert one decoded, already verified entry (the entity index follows in
@@ -28,6 +30,14 @@ int journal_insert_locked(Journal *j, const Entry *e, const uint8_t *bytes, size
  * stored entry, in sorted bulk. Inside an open transaction; idempotent.
  * The fold calls it before it reads the index. Returns 0 or -errno. */
 int journal_index_catch_up(Journal *j);
+
+/* Replace the entity index with n_entries (entity, jid, link) rows and n_links
+ * (patron, item) rows, each in primary-key order and without duplicates,
+ * and mark it complete: a rebuild derives both from what it folds instead
+ * of another pass over the journal. Inside an open transaction. Returns 0
+ * or -errno. */
+int journal_index_rewrite(Journal *j, size_t n_entries, DbBindRow bind_entry, const void *entries,
+                          size_t n_links, DbBindRow bind_link, const void *links);
 
 int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
                     const uint8_t hash[ENTRY_HASH_SIZE]);

@@ -78,6 +78,8 @@ Journal *journal_free(Journal *j)
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
         fold_writer_free(j->writer);
+        db_inserter_free(j->index_entries);
+        db_inserter_free(j->index_links);
         free(j);
         return NULL;
 }
@@ -207,14 +209,42 @@ int journal_index_catch_up(Journal *j)
          * index B-trees in order; OR IGNORE makes a re-run harmless. */
         r = db_exec(
                 j->db,
-                "INSERT OR IGNORE INTO entity_entry (entity, hlc, origin, seq, jid) "
-                "  SELECT entity, hlc, origin, seq, id FROM journal "
-                "  WHERE id > (SELECT through FROM index_state) ORDER BY entity, hlc, origin, seq;"
+                "INSERT OR IGNORE INTO entity_entry (entity, jid, link) "
+                "  SELECT entity, id, link_patron FROM journal "
+                "  WHERE id > (SELECT through FROM index_state) ORDER BY entity, id;"
                 "INSERT OR IGNORE INTO patron_item (patron, item) "
                 "  SELECT DISTINCT link_patron, substr(entity, 3) FROM journal "
                 "  WHERE id > (SELECT through FROM index_state) AND link_patron IS NOT NULL ORDER BY 1, 2;"
                 "UPDATE index_state SET through = (SELECT ifnull(max(id), 0) FROM journal);");
         return r;
+}
+
+int journal_index_rewrite(Journal *j, size_t n_entries, DbBindRow bind_entry, const void *entries,
+                          size_t n_links, DbBindRow bind_link, const void *links)
+{
+        int r;
+
+        r = db_exec(j->db, "DELETE FROM entity_entry; DELETE FROM patron_item;");
+        if (r < 0)
+                return r;
+        if (!j->index_entries) {
+                r = db_inserter_new(j->db, "INSERT INTO entity_entry (entity, jid, link)", 3,
+                                    &j->index_entries);
+                if (r < 0)
+                        return r;
+        }
+        if (!j->index_links) {
+                r = db_inserter_new(j->db, "INSERT INTO patron_item (patron, item)", 2, &j->index_links);
+                if (r < 0)
+                        return r;
+        }
+        r = db_inserter_run(j->index_entries, n_entries, bind_entry, entries);
+        if (r < 0)
+                return r;
+        r = db_inserter_run(j->index_links, n_links, bind_link, links);
+        if (r < 0)
+                return r;
+        return db_exec(j->db, "UPDATE index_state SET through = (SELECT ifnull(max(id), 0) FROM journal);");
 }
 
 int journal_index(Journal *j)

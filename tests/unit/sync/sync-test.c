@@ -161,3 +161,24 @@ void digest_of(Journal *j, uint8_t out[32])
 {
         assert_int_equal(fold_digest(j, out), 0);
 }
+
+char *index_dump(Journal *j)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        char *dump;
+
+        assert_int_equal(
+                sqlite3_prepare_v2(journal_db(j),
+                                   "SELECT (SELECT through FROM index_state) || ' ' ||"
+                                   "  (SELECT ifnull(group_concat(entity || ',' || jid || ',' || "
+                                   "ifnull(link, '-'), ';'), '')"
+                                   "   FROM (SELECT * FROM entity_entry ORDER BY entity, jid)) || ' ' ||"
+                                   "  (SELECT ifnull(group_concat(patron || ',' || item, ';'), '')"
+                                   "   FROM (SELECT * FROM patron_item ORDER BY patron, item));",
+                                   -1, &st, NULL),
+                SQLITE_OK);
+        assert_int_equal(db_step(st), 1);
+        dump = strdup((const char *)sqlite3_column_text(st, 0));
+        assert_non_null(dump);
+        return dump;
+}

@@ -47,3 +47,7 @@ int64_t q_int(Journal *j, const char *sql);
 int64_t n_exc(Journal *j, FoldException code);
 
 void digest_of(Journal *j, uint8_t out[32]);
+
+/* The entity index (entity_entry, patron_item, how far it is complete) as
+ * text, for comparing how it was built; free() it. */
+char *index_dump(Journal *j);
