@@ -8,7 +8,7 @@
  *   sync.late_batch  a late 1k-entry batch on a 1M-entry store vs a 10k-entry one, ms
  *                    (ratio = large / small; goal <= 2)
  * Stores live in $TMPDIR; CARREL_BENCH_LARGE overrides the 1M size;
- * CARREL_BENCH_ONLY=fold runs only sync.fold_100k. */
+ * CARREL_BENCH_ONLY=fold runs only sync.fold_100k, =late only sync.late_batch*. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -394,24 +394,20 @@ static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw
 
 int main(void)
 {
-        const char *base = getenv("TMPDIR");
+        const char *base = getenv("TMPDIR"), *only = getenv("CARREL_BENCH_ONLY");
+        bool all = !only || !*only, fold = all || strcmp(only, "fold") == 0,
+             late = all || strcmp(only, "late") == 0;
 
         snprintf(tmpdir, sizeof tmpdir, "%s/carrel-bench-sync-XXXXXX", base && *base ? base : "/tmp");
         if (!mkdtemp(tmpdir) || sodium_init() < 0)
                 return 1;
-        const char *only = getenv("CARREL_BENCH_ONLY");
-        bool fold_only = only && strcmp(only, "fold") == 0;
-
-        if (only && strcmp(only, "late") == 0) {
-                bench_late_batch();
-                return 0;
-        }
-        if (!fold_only) {
+        if (all) {
                 bench_append(1000);
                 bench_append(10000);
         }
-        bench_fold_and_exchange(fold_only);
-        if (!fold_only)
+        if (fold)
+                bench_fold_and_exchange(!all);
+        if (late)
                 bench_late_batch();
         nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
         return 0;
