@@ -1,6 +1,15 @@
 /* See fold-state.h: writing a fold run back to the state tables and, for a
- * rebuild, the entity index. */
+ * rebuild, the entity index.
+ *
+ * An incremental run rewrites only what changed: for each entity and table
+ * it compares a digest of the rows it would write with one of the rows
+ * stored, and leaves equal ones alone. A late entry often changes one table
+ * of an entity (a new exception, a new loan) and nothing else; rewriting
+ * identical rows would still dirty their pages, and in a large store each
+ * entity's rows sit on pages of their own. */
 #include <errno.h>
+
+#include <sodium.h>
 
 #include "lib/db-inserter.h"
 #include "lib/db.h"
@@ -20,6 +29,8 @@ typedef enum StateTable {
         _T_MAX,
 } StateTable;
 
+#define MAX_COLUMNS 10
+
 /* One row of a state table: its entity (PatronState *, ItemState * or
  * Exc *) and, for per-entity lists, which field, payment, loan or hold. */
 typedef struct RowRef {
@@ -32,175 +43,245 @@ typedef struct RowList {
         size_t n;
 } RowList;
 
-static int rows_add(RowList *l, const void *entity, size_t k)
-{
-        RowRef *x = grow(&l->v, &l->n, sizeof *x);
+/* A column value of a row: bound for the insert, hashed for the compare. */
+typedef struct Value {
+        int type; /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_TEXT or SQLITE_BLOB */
+        int64_t i;
+        const void *p;
+        size_t len;
+} Value;
 
-        if (!x)
-                return -ENOMEM;
-        *x = (RowRef){ .entity = entity, .k = k };
-        return 0;
+static Value v_int(int64_t i)
+{
+        return (Value){ .type = SQLITE_INTEGER, .i = i };
 }
 
-#define ROW(rows, row) (&((const RowRef *)(rows))[row])
-
-static void bind_opt(sqlite3_stmt *st, int col, uint64_t v)
+/* 0 is stored as NULL: "none" for times and counters that may be unset. */
+static Value v_opt(uint64_t u)
 {
-        if (v)
-                sqlite3_bind_int64(st, col, (int64_t)v);
-        else
-                sqlite3_bind_null(st, col);
+        return u ? v_int((int64_t)u) : (Value){ .type = SQLITE_NULL };
 }
 
-static void bind_origin(sqlite3_stmt *st, int col, const EntryId *id)
+static Value v_text(const char *s)
 {
-        sqlite3_bind_blob(st, col, id->origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(st, col + 1, (int64_t)id->seq);
+        return s ? (Value){ .type = SQLITE_TEXT, .p = s, .len = strlen(s) } : (Value){ .type = SQLITE_NULL };
 }
 
-static void bind_patron(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static Value v_blob(const void *p, size_t len)
 {
-        const PatronState *p = ROW(rows, row)->entity;
-
-        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
-        if (p->has_key)
-                sqlite3_bind_blob(st, c + 1, p->key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int(st, c + 2, p->registered);
-        sqlite3_bind_int(st, c + 3, p->blocked);
-        bind_opt(st, c + 4, p->expiry);
-        sqlite3_bind_int(st, c + 5, p->erased);
-        bind_opt(st, c + 6, p->erased_hlc);
-        sqlite3_bind_int64(st, c + 7, (int64_t)p->visits);
-        bind_opt(st, c + 8, p->last_visit);
-        bind_opt(st, c + 9, p->anon_cutoff);
+        return p ? (Value){ .type = SQLITE_BLOB, .p = p, .len = len } : (Value){ .type = SQLITE_NULL };
 }
 
-static void bind_field(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void patron_row(const RowRef *x, Value *v)
 {
-        const PatronState *p = ROW(rows, row)->entity;
-        size_t k = ROW(rows, row)->k;
-        const FieldState *fs = &p->fields[k];
+        const PatronState *p = x->entity;
 
-        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, c + 1, (int)k);
-        sqlite3_bind_blob(st, c + 2, fs->ct, (int)fs->len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 3, (int64_t)fs->hlc);
-        bind_origin(st, c + 4, &fs->id);
+        v[0] = v_text(p->id);
+        v[1] = v_blob(p->has_key ? p->key_id : NULL, ENTRY_KEY_ID_SIZE);
+        v[2] = v_int(p->registered);
+        v[3] = v_int(p->blocked);
+        v[4] = v_opt(p->expiry);
+        v[5] = v_int(p->erased);
+        v[6] = v_opt(p->erased_hlc);
+        v[7] = v_int((int64_t)p->visits);
+        v[8] = v_opt(p->last_visit);
+        v[9] = v_opt(p->anon_cutoff);
 }
 
-static void bind_account(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void field_row(const RowRef *x, Value *v)
 {
-        const PatronState *p = ROW(rows, row)->entity;
+        const PatronState *p = x->entity;
+        const FieldState *fs = &p->fields[x->k];
 
-        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 1, (int64_t)p->fines);
-        sqlite3_bind_int64(st, c + 2, (int64_t)p->paid);
-        sqlite3_bind_int64(st, c + 3, (int64_t)p->fines - (int64_t)p->paid);
+        v[0] = v_text(p->id);
+        v[1] = v_int((int64_t)x->k);
+        v[2] = v_blob(fs->ct, fs->len);
+        v[3] = v_int((int64_t)fs->hlc);
+        v[4] = v_blob(fs->id.origin, ENTRY_ORIGIN_SIZE);
+        v[5] = v_int((int64_t)fs->id.seq);
 }
 
-static void bind_payment(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void account_row(const RowRef *x, Value *v)
 {
-        const PatronState *p = ROW(rows, row)->entity;
-        const PaymentRec *pay = &p->pays[ROW(rows, row)->k];
+        const PatronState *p = x->entity;
 
-        sqlite3_bind_text(st, c, p->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, c + 1, pay->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 2, (int64_t)pay->amount);
-        bind_origin(st, c + 3, &pay->entry);
+        v[0] = v_text(p->id);
+        v[1] = v_int((int64_t)p->fines);
+        v[2] = v_int((int64_t)p->paid);
+        v[3] = v_int((int64_t)p->fines - (int64_t)p->paid);
 }
 
-static void bind_item(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void payment_row(const RowRef *x, Value *v)
 {
-        const ItemState *it = ROW(rows, row)->entity;
+        const PatronState *p = x->entity;
+        const PaymentRec *pay = &p->pays[x->k];
 
-        sqlite3_bind_text(st, c, it->barcode, -1, SQLITE_STATIC);
-        if (it->title)
-                sqlite3_bind_text(st, c + 1, it->title, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, c + 2, !it->added);
-        sqlite3_bind_int(st, c + 3, it->withdrawn);
-        sqlite3_bind_int(st, c + 4, it->open >= 0);
+        v[0] = v_text(p->id);
+        v[1] = v_text(pay->id);
+        v[2] = v_int((int64_t)pay->amount);
+        v[3] = v_blob(pay->entry.origin, ENTRY_ORIGIN_SIZE);
+        v[4] = v_int((int64_t)pay->entry.seq);
 }
 
-static void bind_loan(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void item_row(const RowRef *x, Value *v)
 {
-        const ItemState *it = ROW(rows, row)->entity;
-        const Loan *l = &it->loans[ROW(rows, row)->k];
+        const ItemState *it = x->entity;
+
+        v[0] = v_text(it->barcode);
+        v[1] = v_text(it->title);
+        v[2] = v_int(!it->added);
+        v[3] = v_int(it->withdrawn);
+        v[4] = v_int(it->open >= 0);
+}
+
+static void loan_row(const RowRef *x, Value *v)
+{
+        const ItemState *it = x->entity;
+        const Loan *l = &it->loans[x->k];
         /* Loan-history anonymisation: a loan that ended by the patron's
          * cutoff keeps no link to the patron. */
         bool anon = l->end != 0 && l->end <= l->patron->anon_cutoff;
 
-        sqlite3_bind_text(st, c, it->barcode, -1, SQLITE_STATIC);
-        bind_origin(st, c + 1, &l->id);
-        if (!anon)
-                sqlite3_bind_text(st, c + 3, l->patron->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 4, (int64_t)l->start);
-        sqlite3_bind_int64(st, c + 5, (int64_t)l->due);
-        bind_opt(st, c + 6, l->end);
-        bind_opt(st, c + 7, (uint64_t)l->end_kind);
-        sqlite3_bind_int(st, c + 8, (int)l->renewals);
-        sqlite3_bind_int(st, c + 9, anon);
+        v[0] = v_text(it->barcode);
+        v[1] = v_blob(l->id.origin, ENTRY_ORIGIN_SIZE);
+        v[2] = v_int((int64_t)l->id.seq);
+        v[3] = v_text(anon ? NULL : l->patron->id);
+        v[4] = v_int((int64_t)l->start);
+        v[5] = v_int((int64_t)l->due);
+        v[6] = v_opt(l->end);
+        v[7] = v_opt((uint64_t)l->end_kind);
+        v[8] = v_int(l->renewals);
+        v[9] = v_int(anon);
 }
 
-static void bind_hold(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void hold_row(const RowRef *x, Value *v)
 {
-        const ItemState *it = ROW(rows, row)->entity;
-        const Hold *h = &it->holds[ROW(rows, row)->k];
+        const ItemState *it = x->entity;
+        const Hold *h = &it->holds[x->k];
 
-        sqlite3_bind_text(st, c, it->barcode, -1, SQLITE_STATIC);
-        bind_origin(st, c + 1, &h->id);
-        sqlite3_bind_text(st, c + 3, h->patron->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 4, (int64_t)h->placed);
-        sqlite3_bind_int(st, c + 5, h->state);
-        sqlite3_bind_int(st, c + 6, (int)h->retargets);
+        v[0] = v_text(it->barcode);
+        v[1] = v_blob(h->id.origin, ENTRY_ORIGIN_SIZE);
+        v[2] = v_int((int64_t)h->id.seq);
+        v[3] = v_text(h->patron->id);
+        v[4] = v_int((int64_t)h->placed);
+        v[5] = v_int(h->state);
+        v[6] = v_int(h->retargets);
 }
 
-static void bind_exception(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static void exception_row(const RowRef *x, Value *v)
 {
-        const Exc *x = ROW(rows, row)->entity;
+        const Exc *e = x->entity;
 
-        sqlite3_bind_text(st, c, x->owner->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 1, (int64_t)x->hlc);
-        bind_origin(st, c + 2, &x->id);
-        sqlite3_bind_int(st, c + 4, x->code);
-        sqlite3_bind_text(st, c + 5, x->detail, -1, SQLITE_STATIC);
-        if (x->loser)
-                sqlite3_bind_blob(st, c + 6, x->loser, (int)x->loser_len, SQLITE_STATIC);
+        v[0] = v_text(e->owner->key);
+        v[1] = v_int((int64_t)e->hlc);
+        v[2] = v_blob(e->id.origin, ENTRY_ORIGIN_SIZE);
+        v[3] = v_int((int64_t)e->id.seq);
+        v[4] = v_int(e->code);
+        v[5] = v_text(e->detail);
+        v[6] = v_blob(e->loser, e->loser_len);
 }
 
 static const struct {
-        const char *insert;
+        const char *name;
+        const char *columns; /* in the order the row function fills them */
         int cols;
-        DbBindRow bind;
+        const char *key; /* the column naming the entity */
+        bool full_key; /* key holds "p:<id>"/"i:<barcode>", not the bare id */
+        bool or_ignore;
+        void (*row)(const RowRef *x, Value *v);
 } state_tables[_T_MAX] = {
-        [T_PATRON] = { "INSERT INTO patron", 10, bind_patron },
-        [T_FIELD] = { "INSERT INTO patron_field", 6, bind_field },
-        [T_ACCOUNT] = { "INSERT INTO account", 4, bind_account },
-        [T_PAYMENT] = { "INSERT INTO payment", 5, bind_payment },
-        [T_ITEM] = { "INSERT INTO item", 5, bind_item },
-        [T_LOAN] = { "INSERT INTO loan", 10, bind_loan },
-        [T_HOLD] = { "INSERT INTO hold", 7, bind_hold },
+        [T_PATRON] = { "patron",
+                       "id, key_id, registered, blocked, expiry, erased, erased_hlc, visits, last_visit, "
+                       "anon_cutoff",
+                       10, "id", false, false, patron_row },
+        [T_FIELD] = { "patron_field", "patron, field, ct, hlc, origin, seq", 6, "patron", false, false,
+                      field_row },
+        [T_ACCOUNT] = { "account", "patron, fines, payments, balance", 4, "patron", false, false,
+                        account_row },
+        [T_PAYMENT] = { "payment", "patron, payment_id, amount, origin, seq", 5, "patron", false, false,
+                        payment_row },
+        [T_ITEM] = { "item", "barcode, title, stub, withdrawn, on_loan", 5, "barcode", false, false,
+                     item_row },
+        [T_LOAN] = { "loan",
+                     "item, origin, seq, patron, start_hlc, due, end_hlc, end_kind, renewals, anonymised",
+                     10, "item", false, false, loan_row },
+        [T_HOLD] = { "hold", "item, origin, seq, patron, placed_hlc, state, retargets", 7, "item", false,
+                     false, hold_row },
         /* The same entry can raise the same exception twice (e.g. a payment
          * id repeated within one patron): one row. */
-        [T_EXCEPTION] = { "INSERT OR IGNORE INTO exception", 7, bind_exception },
+        [T_EXCEPTION] = { "exception", "entity, hlc, origin, seq, code, detail, loser_ct", 7, "entity", true,
+                          true, exception_row },
 };
 
-/* Statements deleting one entity's rows: patron tables take the bare id,
- * item tables the barcode, the exception list the entity key. */
-static const char *const delete_patron[] = {
-        "DELETE FROM patron WHERE id = ?;",
-        "DELETE FROM patron_field WHERE patron = ?;",
-        "DELETE FROM account WHERE patron = ?;",
-        "DELETE FROM payment WHERE patron = ?;",
-};
-static const char *const delete_item[] = {
-        "DELETE FROM item WHERE barcode = ?;",
-        "DELETE FROM loan WHERE item = ?;",
-        "DELETE FROM hold WHERE item = ?;",
-};
+static const StateTable patron_tables[] = { T_PATRON, T_FIELD, T_ACCOUNT, T_PAYMENT, T_EXCEPTION };
+static const StateTable item_tables[] = { T_ITEM, T_LOAN, T_HOLD, T_EXCEPTION };
 
+static void bind_value(sqlite3_stmt *st, int col, const Value *v)
+{
+        switch (v->type) {
+        case SQLITE_INTEGER:
+                sqlite3_bind_int64(st, col, v->i);
+                break;
+        case SQLITE_TEXT:
+                sqlite3_bind_text(st, col, v->p, (int)v->len, SQLITE_STATIC);
+                break;
+        case SQLITE_BLOB:
+                sqlite3_bind_blob(st, col, v->p, (int)v->len, SQLITE_STATIC);
+                break;
+        default:
+                sqlite3_bind_null(st, col);
+        }
+}
+
+typedef struct BindRows {
+        StateTable t;
+        const RowRef *rows;
+} BindRows;
+
+static void bind_row(sqlite3_stmt *st, int c, size_t row, const void *userdata)
+{
+        const BindRows *b = userdata;
+        Value v[MAX_COLUMNS];
+
+        state_tables[b->t].row(&b->rows[row], v);
+        for (int i = 0; i < state_tables[b->t].cols; i++)
+                bind_value(st, c + i, &v[i]);
+}
+
+/* An order-independent digest of a set of rows: the row count and the sum
+ * of 128-bit row hashes. Equal digests mean equal rows (up to 2^-128). */
+typedef struct RowsDigest {
+        uint64_t n, sum[2];
+} RowsDigest;
+
+static void digest_add(RowsDigest *d, const Value *v, int cols)
+{
+        crypto_generichash_state h;
+        uint64_t out[2];
+
+        crypto_generichash_init(&h, NULL, 0, sizeof out);
+        for (int i = 0; i < cols; i++) {
+                uint8_t type = (uint8_t)v[i].type;
+                uint64_t len = v[i].len;
+
+                crypto_generichash_update(&h, &type, 1);
+                if (v[i].type == SQLITE_INTEGER)
+                        crypto_generichash_update(&h, (const uint8_t *)&v[i].i, sizeof v[i].i);
+                else if (v[i].type != SQLITE_NULL) {
+                        crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
+                        if (len)
+                                crypto_generichash_update(&h, v[i].p, len);
+                }
+        }
+        crypto_generichash_final(&h, (uint8_t *)out, sizeof out);
+        d->n++;
+        d->sum[0] += out[0];
+        d->sum[1] += out[1];
+}
+
+/* Prepared per table: the entity's stored rows, and their deletion. */
 struct FoldWriter {
-        sqlite3_stmt *del_patron[ELEMENTSOF(delete_patron)], *del_item[ELEMENTSOF(delete_item)];
-        sqlite3_stmt *del_exceptions;
+        sqlite3_stmt *select[_T_MAX], *delete[_T_MAX];
         DbInserter *insert[_T_MAX];
 };
 typedef struct FoldWriter Writer;
@@ -209,35 +290,34 @@ void fold_writer_free(FoldWriter *w)
 {
         if (!w)
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(w->del_patron); i++)
-                sqlite3_finalize(w->del_patron[i]);
-        for (size_t i = 0; i < ELEMENTSOF(w->del_item); i++)
-                sqlite3_finalize(w->del_item[i]);
-        sqlite3_finalize(w->del_exceptions);
-        for (size_t t = 0; t < _T_MAX; t++)
+        for (size_t t = 0; t < _T_MAX; t++) {
+                sqlite3_finalize(w->select[t]);
+                sqlite3_finalize(w->delete[t]);
                 db_inserter_free(w->insert[t]);
+        }
         free(w);
 }
 
 static int writer_init(sqlite3 *db, Writer *w)
 {
+        char sql[256];
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(delete_patron); i++) {
-                r = db_prepare(db, delete_patron[i], &w->del_patron[i]);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(delete_item); i++) {
-                r = db_prepare(db, delete_item[i], &w->del_item[i]);
-                if (r < 0)
-                        return r;
-        }
-        r = db_prepare(db, "DELETE FROM exception WHERE entity = ?;", &w->del_exceptions);
-        if (r < 0)
-                return r;
         for (size_t t = 0; t < _T_MAX; t++) {
-                r = db_inserter_new(db, state_tables[t].insert, state_tables[t].cols, &w->insert[t]);
+                snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ?;", state_tables[t].columns,
+                         state_tables[t].name, state_tables[t].key);
+                r = db_prepare(db, sql, &w->select[t]);
+                if (r < 0)
+                        return r;
+                snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?;", state_tables[t].name,
+                         state_tables[t].key);
+                r = db_prepare(db, sql, &w->delete[t]);
+                if (r < 0)
+                        return r;
+                snprintf(sql, sizeof sql, "INSERT%s INTO %s (%s)",
+                         state_tables[t].or_ignore ? " OR IGNORE" : "", state_tables[t].name,
+                         state_tables[t].columns);
+                r = db_inserter_new(db, sql, state_tables[t].cols, &w->insert[t]);
                 if (r < 0)
                         return r;
         }
@@ -265,55 +345,120 @@ static int writer_get(Journal *j, Writer **ret)
         return 0;
 }
 
-static int exec_reset(sqlite3_stmt *st)
+/* The digest of the rows stored for key in table t. */
+static int stored_digest(Writer *w, StateTable t, const char *key, RowsDigest *ret)
 {
-        int r = db_step(st);
+        sqlite3_stmt *st = w->select[t];
+        Value v[MAX_COLUMNS];
+        int r;
+
+        *ret = (RowsDigest){ 0 };
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        while ((r = db_step(st)) == 1) {
+                for (int i = 0; i < state_tables[t].cols; i++) {
+                        v[i] = (Value){ .type = sqlite3_column_type(st, i) };
+                        if (v[i].type == SQLITE_INTEGER)
+                                v[i].i = sqlite3_column_int64(st, i);
+                        else if (v[i].type == SQLITE_TEXT)
+                                v[i].p = sqlite3_column_text(st, i);
+                        else if (v[i].type == SQLITE_BLOB)
+                                v[i].p = sqlite3_column_blob(st, i);
+                        if (v[i].type == SQLITE_TEXT || v[i].type == SQLITE_BLOB)
+                                v[i].len = (size_t)sqlite3_column_bytes(st, i);
+                }
+                digest_add(ret, v, state_tables[t].cols);
+        }
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
+        return r;
+}
+
+static int delete_rows(Writer *w, StateTable t, const char *key)
+{
+        int r;
+
+        sqlite3_bind_text(w->delete[t], 1, key, -1, SQLITE_STATIC);
+        r = db_step(w->delete[t]);
+        sqlite3_reset(w->delete[t]);
+        sqlite3_clear_bindings(w->delete[t]);
         return r < 0 ? r : 0;
 }
 
-static int delete_entity(Writer *w, const char *key, bool patron)
+static int rows_add(RowList *l, const void *entity, size_t k)
 {
-        sqlite3_stmt *const *del = patron ? w->del_patron : w->del_item;
-        size_t n = patron ? ELEMENTSOF(w->del_patron) : ELEMENTSOF(w->del_item);
-        int r;
+        RowRef *x = grow(&l->v, &l->n, sizeof *x);
 
-        for (size_t i = 0; i < n; i++) {
-                sqlite3_bind_text(del[i], 1, key + 2, -1, SQLITE_STATIC);
-                r = exec_reset(del[i]);
+        if (!x)
+                return -ENOMEM;
+        *x = (RowRef){ .entity = entity, .k = k };
+        return 0;
+}
+
+/* Queue the rows of one entity (head, with its exceptions exc) for
+ * writing: they are appended to rows[]. An incremental run (replace) then
+ * compares them with the stored ones, table by table, and either drops
+ * them again (equal) or deletes the stored ones (different). */
+static int entity_rows(Writer *w, RowList rows[_T_MAX], const EntityHead *head, const Exc *const *exc,
+                       size_t n_exc, bool replace)
+{
+        bool patron = head->key[0] == 'p';
+        const StateTable *tables = patron ? patron_tables : item_tables;
+        size_t n_tables = patron ? ELEMENTSOF(patron_tables) : ELEMENTSOF(item_tables);
+        size_t from[_T_MAX];
+        int r = 0;
+
+        for (size_t i = 0; i < n_tables; i++)
+                from[tables[i]] = rows[tables[i]].n;
+        if (patron) {
+                const PatronState *p = (const PatronState *)head;
+
+                if (p->seen) {
+                        r = rows_add(&rows[T_PATRON], p, 0);
+                        for (size_t k = 1; r >= 0 && k < _PATRON_FIELD_MAX; k++)
+                                if (p->fields[k].ct)
+                                        r = rows_add(&rows[T_FIELD], p, k);
+                        if (r >= 0 && (p->fines || p->n_pays))
+                                r = rows_add(&rows[T_ACCOUNT], p, 0);
+                        for (size_t k = 0; r >= 0 && k < p->n_pays; k++)
+                                r = rows_add(&rows[T_PAYMENT], p, k);
+                }
+        } else {
+                const ItemState *it = (const ItemState *)head;
+
+                if (it->seen) {
+                        r = rows_add(&rows[T_ITEM], it, 0);
+                        for (size_t k = 0; r >= 0 && k < it->n_loans; k++)
+                                r = rows_add(&rows[T_LOAN], it, k);
+                        for (size_t k = 0; r >= 0 && k < it->n_holds; k++)
+                                r = rows_add(&rows[T_HOLD], it, k);
+                }
+        }
+        for (size_t k = 0; r >= 0 && k < n_exc; k++)
+                r = rows_add(&rows[T_EXCEPTION], exc[k], 0);
+        if (r < 0 || !replace)
+                return r;
+        for (size_t i = 0; i < n_tables; i++) {
+                StateTable t = tables[i];
+                const char *key = state_tables[t].full_key ? head->key : head->key + 2;
+                RowsDigest now = { 0 }, stored;
+                Value v[MAX_COLUMNS];
+
+                for (size_t k = from[t]; k < rows[t].n; k++) {
+                        state_tables[t].row(&rows[t].v[k], v);
+                        digest_add(&now, v, state_tables[t].cols);
+                }
+                r = stored_digest(w, t, key, &stored);
+                if (r < 0)
+                        return r;
+                if (memcmp(&now, &stored, sizeof now) == 0) {
+                        rows[t].n = from[t];
+                        continue;
+                }
+                r = delete_rows(w, t, key);
                 if (r < 0)
                         return r;
         }
-        sqlite3_bind_text(w->del_exceptions, 1, key, -1, SQLITE_STATIC);
-        return exec_reset(w->del_exceptions);
-}
-
-static int patron_rows(RowList rows[_T_MAX], const PatronState *p)
-{
-        int r;
-
-        r = rows_add(&rows[T_PATRON], p, 0);
-        for (size_t k = 1; r >= 0 && k < _PATRON_FIELD_MAX; k++)
-                if (p->fields[k].ct)
-                        r = rows_add(&rows[T_FIELD], p, k);
-        if (r >= 0 && (p->fines || p->n_pays))
-                r = rows_add(&rows[T_ACCOUNT], p, 0);
-        for (size_t k = 0; r >= 0 && k < p->n_pays; k++)
-                r = rows_add(&rows[T_PAYMENT], p, k);
-        return r;
-}
-
-static int item_rows(RowList rows[_T_MAX], const ItemState *it)
-{
-        int r;
-
-        r = rows_add(&rows[T_ITEM], it, 0);
-        for (size_t k = 0; r >= 0 && k < it->n_loans; k++)
-                r = rows_add(&rows[T_LOAN], it, k);
-        for (size_t k = 0; r >= 0 && k < it->n_holds; k++)
-                r = rows_add(&rows[T_HOLD], it, k);
-        return r;
+        return 0;
 }
 
 /* Order entity states (PatronState * or ItemState *) by key. */
@@ -323,9 +468,21 @@ static int head_cmp(const void *a, const void *b)
         return strcmp(x->key, y->key);
 }
 
+/* Exceptions by owner rank, in fold order within an owner. */
+static int exc_owner_cmp(const void *a, const void *b)
+{
+        const Exc *x = *(const Exc *const *)a, *y = *(const Exc *const *)b;
+
+        if (x->owner->rank != y->owner->rank)
+                return x->owner->rank < y->owner->rank ? -1 : 1;
+        return (x > y) - (x < y);
+}
+
 int fold_write_back(FoldRun *f, bool delete_first)
 {
         RowList rows[_T_MAX] = { 0 };
+        const Exc **exc = NULL;
+        size_t at = 0;
         Writer *w;
         int r;
 
@@ -344,51 +501,38 @@ int fold_write_back(FoldRun *f, bool delete_first)
                 f->items[i]->head.rank = i;
         for (size_t i = 0; i < f->n_patrons; i++)
                 f->patrons[i]->head.rank = f->n_items + i;
-
-        for (size_t i = 0; i < f->n_patrons; i++) {
-                const PatronState *p = f->patrons[i];
-
-                if (!p->head.write)
-                        continue;
-                if (delete_first) {
-                        r = delete_entity(w, p->head.key, true);
-                        if (r < 0)
-                                goto out;
-                }
-                if (p->seen) {
-                        r = patron_rows(rows, p);
-                        if (r < 0)
-                                goto out;
-                }
-        }
-        for (size_t i = 0; i < f->n_items; i++) {
-                const ItemState *it = f->items[i];
-
-                if (delete_first) {
-                        r = delete_entity(w, it->head.key, false);
-                        if (r < 0)
-                                goto out;
-                }
-                if (it->seen) {
-                        r = item_rows(rows, it);
-                        if (r < 0)
-                                goto out;
-                }
-        }
+        exc = calloc(f->n_exc + 1, sizeof *exc);
+        if (!exc)
+                return -ENOMEM;
         for (size_t i = 0; i < f->n_exc; i++)
-                if (f->exc[i].owner->write) {
-                        r = rows_add(&rows[T_EXCEPTION], &f->exc[i], 0);
+                exc[i] = &f->exc[i];
+        qsort(exc, f->n_exc, sizeof *exc, exc_owner_cmp);
+
+        for (size_t rank = 0; rank < f->n_items + f->n_patrons; rank++) {
+                const EntityHead *head =
+                        rank < f->n_items ? &f->items[rank]->head : &f->patrons[rank - f->n_items]->head;
+                size_t n = 0;
+
+                while (at + n < f->n_exc && exc[at + n]->owner == head)
+                        n++;
+                if (head->write) {
+                        r = entity_rows(w, rows, head, exc + at, n, delete_first);
                         if (r < 0)
                                 goto out;
                 }
+                at += n;
+        }
         for (size_t t = 0; t < _T_MAX; t++) {
-                r = db_inserter_run(w->insert[t], rows[t].n, state_tables[t].bind, rows[t].v);
+                BindRows b = { .t = t, .rows = rows[t].v };
+
+                r = db_inserter_run(w->insert[t], rows[t].n, bind_row, &b);
                 if (r < 0)
                         goto out;
         }
 out:
         for (size_t t = 0; t < _T_MAX; t++)
                 free(rows[t].v);
+        free(exc);
         return r;
 }
 

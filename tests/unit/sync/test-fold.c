@@ -3,6 +3,7 @@
  * in another order) folds to the same digest as a full rebuild. */
 #include <string.h>
 
+#include "lib/db.h"
 #include "sync/hlc.h"
 #include "tests/unit/sync/sync-test.h"
 #include "tests/unit/test.h"
@@ -256,9 +257,25 @@ static void test_late_block_refolds_items(void **state)
         put(j, d1, 2000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
         put(j, d1, 2100, mk_due(ENTRY_CHECKOUT, "P1", "X2", 8 * DAY));
         assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 0);
-        /* A block made at 1500 on desk 2 reaches us now: both items re-fold. */
+        assert_int_equal(db_exec(journal_db(j),
+                                 "CREATE TEMP TABLE rewrites (tbl TEXT NOT NULL);"
+                                 "CREATE TEMP TRIGGER item_rewritten AFTER DELETE ON main.item"
+                                 "  BEGIN INSERT INTO rewrites VALUES ('item'); END;"
+                                 "CREATE TEMP TRIGGER loan_rewritten AFTER DELETE ON main.loan"
+                                 "  BEGIN INSERT INTO rewrites VALUES ('loan'); END;"),
+                         0);
+        /* A block made at 1500 on desk 2 reaches us now: both items re-fold.
+         * Their item and loan rows come out the same and stay untouched;
+         * only their exception lists are rewritten. */
         put(j, d2, 1500, mk(ENTRY_PATRON_BLOCK, "P1", NULL));
         assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 2);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM temp.rewrites;"), 0);
+        /* A late checkin does change X1's loan: that is rewritten. */
+        put(j, d2, 2050, mk(ENTRY_CHECKIN, NULL, "X1"));
+        assert_int_equal(q_int(j, "SELECT end_hlc FROM loan WHERE item = 'X1';"),
+                         (int64_t)hlc_make(2050, 0));
+        assert_true(q_int(j, "SELECT count(*) FROM temp.rewrites WHERE tbl = 'loan';") >= 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM temp.rewrites WHERE tbl = 'item';"), 1);
         assert_rebuild_equal();
 }
 
