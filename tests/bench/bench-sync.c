@@ -27,6 +27,7 @@
 #include "sync/journal.h"
 
 #define T0 1700000000000ull
+#define LATE_PATRONS 415 /* patrons one late batch names: 225 + 100 + 90 */
 #define DAY 86400000ull
 
 static double now_s(void)
@@ -83,12 +84,20 @@ static void set_id(Entry *e, int key, const char *prefix, unsigned n)
         (void)entry_set_string(e, key, buf);
 }
 
+/* The patron of item i's history: 7919 is prime, so items [0, n_patrons)
+ * map one to one onto the patrons, and so does each next n_patrons items
+ * (4 items per patron, n_patrons apart). */
+static unsigned history_patron(uint64_t item, unsigned n_patrons)
+{
+        return (unsigned)(item * 7919 % n_patrons);
+}
+
 /* The k-th entry of a circulation history over n_items items: per item an
  * add, a checkout, a renewal and a checkin, and a fine for the borrower
  * (5 entries per item). */
 static Entry history_entry(uint64_t k, unsigned n_items, unsigned n_patrons)
 {
-        unsigned item = (unsigned)((k / 5) % n_items), patron = (unsigned)((k / 5 * 7919) % n_patrons);
+        unsigned item = (unsigned)((k / 5) % n_items), patron = history_patron(item, n_patrons);
         Entry e = { 0 };
 
         strcpy(e.actor, "staff1");
@@ -269,8 +278,7 @@ static void bench_fold_and_exchange(bool fold_only)
 
 /* A late batch: 1k entries made earlier than everything on another desk:
  * 900 checkouts of existing items and 100 blocks of existing patrons. */
-static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_items, unsigned n_patrons,
-                         unsigned rep)
+static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_patrons, unsigned rep)
 {
         JournalSigner *late = signer((uint8_t)(9 + rep)), *known[3] = { store_signer, late, NULL };
         SyncTrust trust = { .device_lookup = trust_lookup, .userdata = known };
@@ -280,28 +288,37 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_ite
         Entry *e = calloc(1000, sizeof *e);
         Hlc clock, rclock;
         VersionVector vv = { 0 };
+        unsigned *item_of, first;
         Batch b;
         double t;
         int r;
 
         if (sqlite3_open(":memory:", &sdb) != SQLITE_OK || journal_open(sdb, NULL, &scratch) < 0)
                 die("scratch", -EIO);
-        /* The same entities in both stores (each with the same history
-         * length), so that only the store size differs. */
+        /* The same work in every store: 100 blocks of patrons B, and 900
+         * checkouts of the items of patrons A, by patrons C (10 each). A, B
+         * and C are disjoint and each item has one history patron, so the
+         * blocks re-fold 400 other items than the checkouts, whatever the
+         * store size. Rep r takes the next patrons (the small store is
+         * fresh for every batch and starts over). */
+        item_of = calloc(n_patrons, sizeof *item_of);
+        first = (rep * LATE_PATRONS) % (n_patrons - LATE_PATRONS + 1);
+        for (unsigned i = 0; i < n_patrons; i++)
+                item_of[history_patron(i, n_patrons)] = i; /* the patron's first item */
         for (unsigned i = 0; i < 1000; i++) {
                 strcpy(e[i].actor, "staff9");
-                /* Rep r starts at item 1000r and patron 200r (wrapping in a
-                 * small store). */
-                if (i % 10 == 9) {
+                if (i < 100) {
                         e[i].kind = ENTRY_PATRON_BLOCK;
-                        set_id(&e[i], BODY_PATRON, "P", (i / 10 + 200 * rep) % n_patrons);
+                        set_id(&e[i], BODY_PATRON, "P", first + 225 + i);
                 } else {
+                        unsigned k = i - 100; /* the patron's items are n_patrons apart */
                         e[i].kind = ENTRY_CHECKOUT;
-                        set_id(&e[i], BODY_ITEM, "I", (i + 1000 * rep) % n_items);
-                        set_id(&e[i], BODY_PATRON, "P", (100 + i / 10 + 200 * rep) % n_patrons);
+                        set_id(&e[i], BODY_ITEM, "I", item_of[first + k / 4] + k % 4 * n_patrons);
+                        set_id(&e[i], BODY_PATRON, "P", first + 325 + k / 10);
                         entry_set_uint(&e[i], BODY_DUE, T0 + 20 * DAY);
                 }
         }
+        free(item_of);
         hlc_init(&clock, 0);
         hlc_init(&rclock, 0);
         if (journal_append(scratch, late, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
@@ -379,8 +396,7 @@ static void bench_late_batch(void)
                                 snprintf(name, sizeof name, "late-small-%u.db", rep);
                                 late_store_open(&st[0], name, 10000);
                         }
-                        t[i][rep] = late_batch(st[i].j, st[i].s, (unsigned)(st[i].n / 5),
-                                               (unsigned)(st[i].n / 20), rep);
+                        t[i][rep] = late_batch(st[i].j, st[i].s, (unsigned)(st[i].n / 20), rep);
                 }
         small = median(t[0], LATE_RUNS);
         for (size_t i = 1; i < n; i++) {
