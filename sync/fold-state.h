@@ -129,10 +129,12 @@ static inline void *grow(void *array_p, size_t *n, size_t elem)
         return p;
 }
 
-/* Write the run's entities back: with delete_first, first remove their old
- * rows (an incremental run), then insert every table's rows in bulk. Ranks
- * the entities in key order. Returns 0 or -errno. */
-int fold_write_back(FoldRun *f, bool delete_first);
+/* Write the run's entities back (those marked write) and rank all of them
+ * in key order. incremental: the store holds earlier rows of these
+ * entities; each table's rows are replaced only where they differ. Otherwise
+ * (a rebuild, state tables emptied) everything is inserted. Returns 0 or
+ * -errno. */
+int fold_write_back(FoldRun *f, bool incremental);
 
 /* After fold_write_back of a rebuild: replace the entity index with the n
  * rows in f->index. Returns 0 or -errno. */

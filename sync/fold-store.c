@@ -395,11 +395,11 @@ static int rows_add(RowList *l, const void *entity, size_t k)
 }
 
 /* Queue the rows of one entity (head, with its exceptions exc) for
- * writing: they are appended to rows[]. An incremental run (replace) then
+ * writing: they are appended to rows[]. An incremental run then
  * compares them with the stored ones, table by table, and either drops
  * them again (equal) or deletes the stored ones (different). */
 static int entity_rows(Writer *w, RowList rows[_T_MAX], const EntityHead *head, const Exc *const *exc,
-                       size_t n_exc, bool replace)
+                       size_t n_exc, bool incremental)
 {
         bool patron = head->key[0] == 'p';
         const StateTable *tables = patron ? patron_tables : item_tables;
@@ -435,7 +435,7 @@ static int entity_rows(Writer *w, RowList rows[_T_MAX], const EntityHead *head, 
         }
         for (size_t k = 0; r >= 0 && k < n_exc; k++)
                 r = rows_add(&rows[T_EXCEPTION], exc[k], 0);
-        if (r < 0 || !replace)
+        if (r < 0 || !incremental)
                 return r;
         for (size_t i = 0; i < n_tables; i++) {
                 StateTable t = tables[i];
@@ -478,7 +478,7 @@ static int exc_owner_cmp(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
-int fold_write_back(FoldRun *f, bool delete_first)
+int fold_write_back(FoldRun *f, bool incremental)
 {
         RowList rows[_T_MAX] = { 0 };
         const Exc **exc = NULL;
@@ -516,7 +516,7 @@ int fold_write_back(FoldRun *f, bool delete_first)
                 while (at + n < f->n_exc && exc[at + n]->owner == head)
                         n++;
                 if (head->write) {
-                        r = entity_rows(w, rows, head, exc + at, n, delete_first);
+                        r = entity_rows(w, rows, head, exc + at, n, incremental);
                         if (r < 0)
                                 goto out;
                 }

@@ -63,6 +63,11 @@ static void test_implicit_checkin(void **state)
         assert_int_equal(q_int(j, "SELECT end_hlc FROM loan WHERE patron = 'P1';"),
                          (int64_t)hlc_make(2000, 0));
         assert_int_equal(q_int(j, "SELECT end_hlc IS NULL FROM loan WHERE patron = 'P2';"), 1);
+        /* A patron's loans, the way services reach them: through patron_item. */
+        assert_int_equal(
+                q_int(j, "SELECT count(*) FROM patron_item AS pi JOIN loan"
+                         "  ON loan.item = pi.item AND loan.patron = pi.patron WHERE pi.patron = 'P2';"),
+                1);
         assert_int_equal(n_exc(j, EXC_IMPLICIT_CHECKIN), 1);
         assert_rebuild_equal();
 }
