@@ -513,6 +513,63 @@ static void fault_loop(SqliteFaultKind kind)
         batch_done(&b);
 }
 
+/* Fail the Nth write (or allocation) of a full re-fold of a populated
+ * store, for every N until it completes untouched: afterwards the state
+ * and the entity index are the ones from before, whether the rebuild was
+ * rolled back or completed (it folds the same entries). */
+static void rebuild_fault_loop(SqliteFaultKind kind)
+{
+        char path[600], tmpl[600], dst_path[600];
+        uint8_t want[32], got[32];
+        _cleanup_free_ char *want_index = NULL;
+        Batch b;
+        unsigned n;
+
+        source_batch(desk_get(1), 12, NOW - 5000, 0);
+        source_batch(desk_get(2), 9, NOW - 4000, 1);
+        build(src, dst, 0, &b);
+        assert_true(apply(dst, &b, NULL) >= 0);
+        batch_done(&b);
+        digest_of(dst, want);
+        want_index = index_dump(dst);
+        snprintf(path, sizeof path, "%s/rebuilt.db", dir);
+        snprintf(tmpl, sizeof tmpl, "%s/populated.db", dir);
+        snprintf(dst_path, sizeof dst_path, "%s/dst.db", dir);
+        store_close(dst); /* checkpoints: the file alone is the store */
+        copy_file(dst_path, tmpl);
+        dst = store_open(dst_path);
+        for (n = 1; n < 20000; n++) {
+                _cleanup_free_ char *got_index = NULL;
+                Journal *j;
+                bool fired;
+                int64_t r;
+
+                copy_file(tmpl, path);
+                j = store_open(path);
+                if (kind == SQLITE_FAULT_MALLOC)
+                        assert_int_equal(db_exec(journal_db(j), "PRAGMA synchronous=OFF;"), 0);
+                sqlite_fault_arm(kind, n);
+                r = fold_rebuild(j);
+                fired = sqlite_fault_disarm();
+                store_close(j);
+
+                j = store_open(path);
+                assert_int_equal(q_int(j, "SELECT integrity_check = 'ok' FROM pragma_integrity_check;"), 1);
+                digest_of(j, got);
+                assert_memory_equal(got, want, 32);
+                got_index = index_dump(j);
+                assert_string_equal(got_index, want_index);
+                store_close(j);
+                if (!fired) {
+                        assert_int_equal(r, 21);
+                        break;
+                }
+                assert_true(r < 0 || r == 21);
+        }
+        print_message("rebuild fault loop: %u injection points\n", n);
+        assert_true(n > 3 && n < 20000);
+}
+
 static void test_fault_injection_writes(void **state)
 {
         fault_loop(SQLITE_FAULT_WRITE);
@@ -521,6 +578,16 @@ static void test_fault_injection_writes(void **state)
 static void test_fault_injection_mallocs(void **state)
 {
         fault_loop(SQLITE_FAULT_MALLOC);
+}
+
+static void test_rebuild_fault_injection_writes(void **state)
+{
+        rebuild_fault_loop(SQLITE_FAULT_WRITE);
+}
+
+static void test_rebuild_fault_injection_mallocs(void **state)
+{
+        rebuild_fault_loop(SQLITE_FAULT_MALLOC);
 }
 
 int main(void)
@@ -541,6 +608,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_verify_chain_detects_damage, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fault_injection_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fault_injection_mallocs, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_rebuild_fault_injection_writes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_rebuild_fault_injection_mallocs, setup, teardown),
         };
         if (sqlite_fault_install() < 0)
                 return 1;
