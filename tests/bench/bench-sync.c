@@ -236,9 +236,6 @@ static void bench_fold_and_exchange(bool fold_only)
                "\"min\":%.3f,\"max\":%.3f}\n",
                t, (long long)r, t / 0.85, FOLD_RUNS, t_fold[0], t_fold[FOLD_RUNS - 1]);
         fflush(stdout);
-        /* The exchange below reads the journal's own index. */
-        if ((r = fold_rebuild(j)) < 0)
-                die("fold_rebuild", (int)r);
 
         if (fold_only) {
                 free(res);
