@@ -130,21 +130,31 @@ int config_parse_text(const char *name, const char *text, size_t size, ConfigHan
         return 0;
 }
 
+int config_read_file(const char *path, char **ret_text, size_t *ret_size, ConfigError *err)
+{
+        int r;
+
+        assert_return(path && ret_text && ret_size && err, -EINVAL);
+        memset(err, 0, sizeof *err);
+        snprintf(err->file, sizeof err->file, "%s", path);
+
+        r = read_file_bounded(path, CONFIG_FILE_MAX, ret_text, ret_size);
+        if (r == -EFBIG)
+                return config_error_set(err, 0, r, "file larger than %d bytes", CONFIG_FILE_MAX);
+        if (r < 0)
+                return config_error_set(err, 0, r, "cannot read file: %s", strerror(-r));
+        return 0;
+}
+
 int config_parse_file(const char *path, ConfigHandler handler, void *userdata, ConfigError *err)
 {
         _cleanup_free_ char *text = NULL;
         size_t size;
         int r;
 
-        assert_return(path && err, -EINVAL);
-        memset(err, 0, sizeof *err);
-        snprintf(err->file, sizeof err->file, "%s", path);
-
-        r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &size);
-        if (r == -EFBIG)
-                return config_error_set(err, 0, r, "file larger than %d bytes", CONFIG_FILE_MAX);
+        r = config_read_file(path, &text, &size, err);
         if (r < 0)
-                return config_error_set(err, 0, r, "cannot read file: %s", strerror(-r));
+                return r;
         return config_parse_text(path, text, size, handler, userdata, err);
 }
 

@@ -35,6 +35,11 @@ int config_error_set(ConfigError *err, unsigned line, int r, const char *format,
 typedef int (*ConfigHandler)(void *userdata, const char *section, const char *key, const char *value,
                              unsigned line, ConfigError *err);
 
+/* Read a configuration file of at most CONFIG_FILE_MAX bytes into *ret_text
+ * (NUL-terminated, free() it), starting a fresh *err for that file. Returns
+ * 0, or a negative errno with *err filled. */
+int config_read_file(const char *path, char **ret_text, size_t *ret_size, ConfigError *err);
+
 /* Parse a file or an in-memory text (name is used in errors). Returns 0, or
  * a negative errno with *err filled (line, message). */
 int config_parse_file(const char *path, ConfigHandler handler, void *userdata, ConfigError *err);

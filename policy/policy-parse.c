@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/fileio.h"
 #include "policy/policy-internal.h"
 
 _Static_assert(_POLICY_OP_MAX <= 64, "operations must fit a 64-bit map");
@@ -1046,13 +1045,8 @@ int policy_load_file(const char *path, Policy **ret, ConfigError *err)
         int r;
 
         assert_return(path && ret && err, -EINVAL);
-        memset(err, 0, sizeof *err);
-        snprintf(err->file, sizeof err->file, "%s", path);
-
-        r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &size);
-        if (r == -EFBIG)
-                return config_error_set(err, 0, r, "file larger than %d bytes", CONFIG_FILE_MAX);
+        r = config_read_file(path, &text, &size, err);
         if (r < 0)
-                return config_error_set(err, 0, r, "cannot read file: %s", strerror(-r));
+                return r;
         return policy_load_text(path, text, size, ret, err);
 }
