@@ -108,7 +108,7 @@ typedef struct FoldRun {
         ItemState **items;
         size_t n_items;
         Exc *exc;
-        size_t n_exc, cap_exc;
+        size_t n_exc;
 } FoldRun;
 
 /* Grow *array (of elem bytes, n used) by one slot; returns it zeroed. */

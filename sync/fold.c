@@ -165,17 +165,10 @@ static void id_format(const EntryId *id, char *buf, size_t size)
 static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldException code,
                    const char *detail, const EntryId *ref, const uint8_t *loser, size_t loser_len)
 {
-        Exc *x;
+        Exc *x = grow(&f->exc, &f->n_exc, sizeof *x);
 
-        if (f->n_exc == f->cap_exc) {
-                size_t cap = f->cap_exc ? f->cap_exc * 2 : 64;
-                Exc *p = realloc(f->exc, cap * sizeof *p);
-                if (!p)
-                        return -ENOMEM;
-                f->exc = p;
-                f->cap_exc = cap;
-        }
-        x = &f->exc[f->n_exc];
+        if (!x)
+                return -ENOMEM;
         *x = (Exc){ .owner = owner, .hlc = e->hlc, .code = code };
         id_of(e, &x->id);
         if (ref) {
@@ -194,7 +187,6 @@ static int exc_add(FoldRun *f, const EntityHead *owner, const Entry *e, FoldExce
                 memcpy(x->loser, loser, loser_len);
                 x->loser_len = loser_len;
         }
-        f->n_exc++;
         return 0;
 }
 
