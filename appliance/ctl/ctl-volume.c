@@ -102,34 +102,30 @@ static int verb_attach(int argc, char *argv[])
         return 0;
 }
 
-static int verb_detach(int argc, char *argv[])
+/* A verb that names one volume and asks the module one thing about it. */
+static int index_verb(const char *arg, int (*op)(VolumeClient *c, uint32_t index), const char *what)
 {
         _cleanup_(volume_client_freep) VolumeClient *c = NULL;
         uint32_t index;
         int r;
 
-        if (parse_index(argv[1], &index) < 0)
+        if (parse_index(arg, &index) < 0)
                 return -EINVAL;
         r = connect_client(&c);
         if (r < 0)
                 return r;
-        r = volume_client_detach(c, index);
-        return r < 0 ? volume_fail(c, r, "detach") : 0;
+        r = op(c, index);
+        return r < 0 ? volume_fail(c, r, what) : 0;
+}
+
+static int verb_detach(int argc, char *argv[])
+{
+        return index_verb(argv[1], volume_client_detach, "detach");
 }
 
 static int verb_lock(int argc, char *argv[])
 {
-        _cleanup_(volume_client_freep) VolumeClient *c = NULL;
-        uint32_t index;
-        int r;
-
-        if (parse_index(argv[1], &index) < 0)
-                return -EINVAL;
-        r = connect_client(&c);
-        if (r < 0)
-                return r;
-        r = volume_client_clear_key(c, index);
-        return r < 0 ? volume_fail(c, r, "lock") : 0;
+        return index_verb(argv[1], volume_client_clear_key, "lock");
 }
 
 /* Parse "--key-fd N" from argv[from..]; the rest are positional. */
