@@ -137,6 +137,18 @@ static int open_policy_and_store(const GrantArgs *a, bool want_policy, Policy **
         return 0;
 }
 
+/* For the verbs that take only the common options and read the store. */
+static int store_from_args(int argc, char *argv[], GrantStore **ret)
+{
+        GrantArgs a;
+        int r;
+
+        r = grant_args_parse(argc, argv, 0, &a);
+        if (r < 0)
+                return r;
+        return open_policy_and_store(&a, false, NULL, ret);
+}
+
 static int refusal(const char *verb, int r)
 {
         const char *why;
@@ -263,13 +275,9 @@ static int list_one(const Grant *g, void *userdata)
 static int verb_list(int argc, char *argv[])
 {
         _cleanup_grant_store_ GrantStore *s = NULL;
-        GrantArgs a;
         int r;
 
-        r = grant_args_parse(argc, argv, 0, &a);
-        if (r < 0)
-                return r;
-        r = open_policy_and_store(&a, false, NULL, &s);
+        r = store_from_args(argc, argv, &s);
         if (r < 0)
                 return r;
         /* Show the truth: what is past its time is expired, and audited so. */
@@ -294,13 +302,9 @@ static int audit_one(const GrantAuditEntry *e, void *userdata)
 static int verb_audit(int argc, char *argv[])
 {
         _cleanup_grant_store_ GrantStore *s = NULL;
-        GrantArgs a;
         int r;
 
-        r = grant_args_parse(argc, argv, 0, &a);
-        if (r < 0)
-                return r;
-        r = open_policy_and_store(&a, false, NULL, &s);
+        r = store_from_args(argc, argv, &s);
         if (r < 0)
                 return r;
         printf("%-6s %-20s %-6s %-8s %-16s %-10s %s\n", "SEQ", "AT", "GRANT", "EVENT", "ACTOR", "ROLE",
@@ -312,13 +316,9 @@ static int verb_audit(int argc, char *argv[])
 static int verb_expire(int argc, char *argv[])
 {
         _cleanup_grant_store_ GrantStore *s = NULL;
-        GrantArgs a;
         int r;
 
-        r = grant_args_parse(argc, argv, 0, &a);
-        if (r < 0)
-                return r;
-        r = open_policy_and_store(&a, false, NULL, &s);
+        r = store_from_args(argc, argv, &s);
         if (r < 0)
                 return r;
         r = grant_expire(s, now_realtime_usec());
