@@ -54,6 +54,16 @@ int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
 /* Step a statement: 1 for a row, 0 when done, -errno on error. */
 int db_step(sqlite3_stmt *stmt);
 
+/* Bind parameter idx (1-based), checked: a bind can fail (out of memory for
+ * a copied value, an index out of range), and an unchecked failure leaves
+ * NULL bound, which silently matches no row. Values are bound
+ * SQLITE_STATIC: they must stay valid until the statement is reset. Return
+ * 0 or -errno (errno_from_sqlite). */
+int db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t size);
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+int db_bind_int64(sqlite3_stmt *st, int idx, int64_t v);
+int db_bind_null(sqlite3_stmt *st, int idx);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. db_rollback() is safe to call when no
  * transaction is open and never fails visibly: it is the unwinding path. */
 int db_begin(sqlite3 *db);
