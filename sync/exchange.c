@@ -1,4 +1,5 @@
 /* See exchange.h. */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -450,22 +451,28 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
                 if (q->e.seq != p->e.seq + 1 || memcmp(q->e.prev, p->hash, ENTRY_HASH_SIZE) != 0)
                         break;
         }
-        /* The last valid signature authenticates the prefix it closes. */
+        /* A valid signature authenticates the prefix it closes. Every
+         * signature is checked, not only the last: a node stores only
+         * signatures it verified, so its chain always verifies and it can
+         * serve any peer runs that end on the origin's own signatures. The
+         * run is cut before the first bad one (an honest copy of the rest
+         * comes in a later batch). */
         bad_sig_from = good;
-        for (size_t k = good; k-- > 0;) {
+        for (size_t k = 0; k < good; k++) {
                 const BatchEntry *be = &b->e[pos[k]];
                 if (!be->has_sig)
                         continue;
-                if (crypto_sign_verify_detached(be->sig, be->bytes, be->size, pk) == 0) {
-                        auth = k + 1;
+                if (crypto_sign_verify_detached(be->sig, be->bytes, be->size, pk) != 0) {
+                        bad_sig_from = k;
                         break;
                 }
-                bad_sig_from = k;
+                auth = k + 1;
         }
+        assert(auth <= bad_sig_from && bad_sig_from <= good && good <= m);
         for (size_t k = auth; k < m; k++) {
-                QuarantineReason why = k >= good           ? QUARANTINE_BROKEN_CHAIN
-                                       : k >= bad_sig_from ? QUARANTINE_BAD_SIGNATURE
-                                                           : QUARANTINE_UNSIGNED;
+                QuarantineReason why = k >= good             ? QUARANTINE_BROKEN_CHAIN
+                                       : bad_sig_from < good ? QUARANTINE_BAD_SIGNATURE
+                                                             : QUARANTINE_UNSIGNED;
                 r = quarantine(a, &items[pos[k]], &b->e[pos[k]], why, &results[pos[k]]);
                 if (r < 0)
                         return r;

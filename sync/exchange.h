@@ -73,20 +73,6 @@ int exchange_batch_build(Journal *j, const VersionVector *peer, size_t max_entri
 int exchange_batch_encode(const Batch *b, uint8_t **ret, size_t *ret_size);
 int exchange_batch_decode(const uint8_t *data, size_t size, Batch *ret);
 
-/* What the receiver trusts. Filled in by the policy engine and the device
- * registry; the sync core makes no decision of its own about either. */
-typedef struct SyncTrust {
-        /* 0 with the origin's Ed25519 public key and the HLC from which it is
-         * revoked (0: not revoked), or -ENOENT for an unknown device. */
-        int (*device_lookup)(void *userdata, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint8_t ret_pk[32],
-                             uint64_t *ret_revoked_hlc);
-        /* >0 if actor had the right to record an entry of this kind at hlc, 0
-         * if not, <0 on error. NULL: everyone may. Must be deterministic
-         * (every node decides the same for the same entry). */
-        int (*authorize)(void *userdata, const char *actor, EntryKind kind, uint64_t hlc);
-        void *userdata;
-} SyncTrust;
-
 typedef enum ExchangeOutcome {
         OUTCOME_APPLIED = 1,
         OUTCOME_DUPLICATE,

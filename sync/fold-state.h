@@ -46,6 +46,10 @@ typedef struct PatronState {
         FieldState fields[_PATRON_FIELD_MAX];
         PaymentRec *pays;
         size_t n_pays;
+        /* Every key id any entry of this patron named, in any fold order
+         * and refused entries included: erasure destroys all of them. */
+        uint8_t (*key_ids)[ENTRY_KEY_ID_SIZE];
+        size_t n_key_ids;
 } PatronState;
 
 typedef struct Loan {

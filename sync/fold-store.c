@@ -76,15 +76,16 @@ static void patron_row(const RowRef *x, Value *v)
 {
         const PatronState *p = x->entity;
 
+        /* The stub of an erased patron keeps no key and no visits. */
         v[0] = v_text(p->id);
-        v[1] = v_blob(p->has_key ? p->key_id : NULL, ENTRY_KEY_ID_SIZE);
+        v[1] = v_blob(p->has_key && !p->erased ? p->key_id : NULL, ENTRY_KEY_ID_SIZE);
         v[2] = v_int(p->registered);
         v[3] = v_int(p->blocked);
         v[4] = v_opt(p->expiry);
         v[5] = v_int(p->erased);
         v[6] = v_opt(p->erased_hlc);
-        v[7] = v_int((int64_t)p->visits);
-        v[8] = v_opt(p->last_visit);
+        v[7] = v_int(p->erased ? 0 : (int64_t)p->visits);
+        v[8] = v_opt(p->erased ? 0 : p->last_visit);
         v[9] = v_opt(p->anon_cutoff);
 }
 
@@ -139,8 +140,9 @@ static void loan_row(const RowRef *x, Value *v)
         const ItemState *it = x->entity;
         const Loan *l = &it->loans[x->k];
         /* Loan-history anonymisation: a loan that ended by the patron's
-         * cutoff keeps no link to the patron. */
-        bool anon = l->end != 0 && l->end <= l->patron->anon_cutoff;
+         * cutoff keeps no link to the patron; an erased patron's loans keep
+         * none at all. */
+        bool anon = l->patron->erased || (l->end != 0 && l->end <= l->patron->anon_cutoff);
 
         v[0] = v_text(it->barcode);
         v[1] = v_blob(l->id.origin, ENTRY_ORIGIN_SIZE);
@@ -162,15 +164,23 @@ static void hold_row(const RowRef *x, Value *v)
         v[0] = v_text(it->barcode);
         v[1] = v_blob(h->id.origin, ENTRY_ORIGIN_SIZE);
         v[2] = v_int((int64_t)h->id.seq);
-        v[3] = v_text(h->patron->id);
+        v[3] = v_text(h->patron->erased ? NULL : h->patron->id);
         v[4] = v_int((int64_t)h->placed);
         v[5] = v_int(h->state);
         v[6] = v_int(h->retargets);
 }
 
+/* Whether an exception belongs to an erased patron (its losing edit, a
+ * ciphertext, is then dropped with the rest). */
+static bool exc_of_erased(const Exc *e)
+{
+        return e->owner->key[0] == 'p' && ((const PatronState *)(const void *)e->owner)->erased;
+}
+
 static void exception_row(const RowRef *x, Value *v)
 {
         const Exc *e = x->entity;
+        bool erased = exc_of_erased(e);
 
         v[0] = v_text(e->owner->key);
         v[1] = v_int((int64_t)e->hlc);
@@ -178,7 +188,7 @@ static void exception_row(const RowRef *x, Value *v)
         v[3] = v_int((int64_t)e->id.seq);
         v[4] = v_int(e->code);
         v[5] = v_text(e->detail);
-        v[6] = v_blob(e->loser, e->loser_len);
+        v[6] = v_blob(erased ? NULL : e->loser, e->loser_len);
 }
 
 static const struct {
@@ -279,10 +289,12 @@ static void digest_add(RowsDigest *d, const Value *v, int cols)
         d->sum[1] += out[1];
 }
 
-/* Prepared per table: the entity's stored rows, and their deletion. */
+/* Prepared per table: the entity's stored rows, and their deletion; and
+ * the tombstone an erasure leaves in the key store. */
 struct FoldWriter {
         sqlite3_stmt *select[_T_MAX], *delete[_T_MAX];
         DbInserter *insert[_T_MAX];
+        sqlite3_stmt *shred;
 };
 typedef struct FoldWriter Writer;
 
@@ -295,6 +307,7 @@ void fold_writer_free(FoldWriter *w)
                 sqlite3_finalize(w->delete[t]);
                 db_inserter_free(w->insert[t]);
         }
+        sqlite3_finalize(w->shred);
         free(w);
 }
 
@@ -318,6 +331,32 @@ static int writer_init(sqlite3 *db, Writer *w)
                          state_tables[t].or_ignore ? " OR IGNORE" : "", state_tables[t].name,
                          state_tables[t].columns);
                 r = db_inserter_new(db, sql, state_tables[t].cols, &w->insert[t]);
+                if (r < 0)
+                        return r;
+        }
+        /* A tombstone whether or not the key is held here: a key that
+         * arrives later is refused (keystore_import). secure_delete
+         * (lib/db.c) zeroes the wrapped key's old bytes. Rows already
+         * destroyed are left alone, so a re-fold dirties no page. */
+        return db_prepare(db,
+                          "INSERT INTO patron_key (key_id, wrapped, destroyed) VALUES (?, NULL, 1) "
+                          "ON CONFLICT (key_id) DO UPDATE SET wrapped = NULL, destroyed = 1 "
+                          "WHERE destroyed = 0;",
+                          &w->shred);
+}
+
+/* Erasure is final: destroy every key that protected an erased patron's
+ * fields, in the transaction that folds the erasure (or the entry that
+ * named the key), so that no caller can forget it. */
+static int shred_keys(Writer *w, const PatronState *p)
+{
+        int r;
+
+        for (size_t i = 0; i < p->n_key_ids; i++) {
+                r = db_bind_blob(w->shred, 1, p->key_ids[i], ENTRY_KEY_ID_SIZE);
+                if (r >= 0)
+                        r = db_step(w->shred);
+                sqlite3_reset(w->shred);
                 if (r < 0)
                         return r;
         }
@@ -412,14 +451,21 @@ static int entity_rows(Writer *w, RowList rows[_T_MAX], const EntityHead *head, 
         if (patron) {
                 const PatronState *p = (const PatronState *)head;
 
+                if (p->erased) {
+                        r = shred_keys(w, p);
+                        if (r < 0)
+                                return r;
+                }
                 if (p->seen) {
                         r = rows_add(&rows[T_PATRON], p, 0);
                         for (size_t k = 1; r >= 0 && k < _PATRON_FIELD_MAX; k++)
                                 if (p->fields[k].ct)
                                         r = rows_add(&rows[T_FIELD], p, k);
-                        if (r >= 0 && (p->fines || p->n_pays))
+                        /* An erased patron's account and payments go: the
+                         * stub is linked to no transaction. */
+                        if (r >= 0 && !p->erased && (p->fines || p->n_pays))
                                 r = rows_add(&rows[T_ACCOUNT], p, 0);
-                        for (size_t k = 0; r >= 0 && k < p->n_pays; k++)
+                        for (size_t k = 0; r >= 0 && !p->erased && k < p->n_pays; k++)
                                 r = rows_add(&rows[T_PAYMENT], p, k);
                 }
         } else {

@@ -3,6 +3,7 @@
  * back (fold-store.c). Entity
  * lookup uses glibc's hsearch_r: the table is sized once per run from the
  * number of entries, which bounds the number of entities. */
+#include <assert.h>
 #include <errno.h>
 #include <search.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ static void fold_run_done(FoldRun *f)
                 for (size_t k = 0; k < _PATRON_FIELD_MAX; k++)
                         free(f->patrons[i]->fields[k].ct);
                 free(f->patrons[i]->pays);
+                free(f->patrons[i]->key_ids);
                 free(f->patrons[i]);
         }
         for (size_t i = 0; i < f->n_items; i++) {
@@ -318,6 +320,20 @@ static bool other_patron_holds(ItemState *it, PatronState *p)
         return false;
 }
 
+/* Renew cur (p's open loan of it) to e's due date, unless it is over the
+ * renewal limit or another patron waits for the item. */
+static int fold_renew(FoldRun *f, ItemState *it, Loan *cur, PatronState *p, const Entry *e)
+{
+        assert(cur && cur->patron == p);
+        if (cur->renewals >= f->j->params.renew_limit)
+                return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "limit", NULL, NULL, 0);
+        if (other_patron_holds(it, p))
+                return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "hold", NULL, NULL, 0);
+        cur->due = e->due;
+        cur->renewals++;
+        return 0;
+}
+
 static int fold_checkout(FoldRun *f, ItemState *it, PatronState *p, const Entry *e)
 {
         Hold *h;
@@ -331,12 +347,9 @@ static int fold_checkout(FoldRun *f, ItemState *it, PatronState *p, const Entry 
         }
         if (it->open >= 0) {
                 Loan *cur = &it->loans[it->open];
-                if (cur->patron == p) {
-                        /* Same patron: a renewal. */
-                        cur->due = e->due;
-                        cur->renewals++;
-                        return 0;
-                }
+                /* Same patron: a renewal, under the renewal's rules. */
+                if (cur->patron == p)
+                        return fold_renew(f, it, cur, p, e);
                 cur->end = e->hlc;
                 cur->end_kind = LOAN_END_IMPLICIT;
                 it->open = -1;
@@ -416,13 +429,7 @@ static int fold_item_entry(FoldRun *f, ItemState *it, PatronState *p, const Entr
                 Loan *cur = it->open >= 0 ? &it->loans[it->open] : NULL;
                 if (!cur || cur->patron != p)
                         return exc_add(f, &it->head, e, EXC_RENEW_AFTER_RETURN, "", NULL, NULL, 0);
-                if (cur->renewals >= f->j->params.renew_limit)
-                        return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "limit", NULL, NULL, 0);
-                if (other_patron_holds(it, p))
-                        return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "hold", NULL, NULL, 0);
-                cur->due = e->due;
-                cur->renewals++;
-                return 0;
+                return fold_renew(f, it, cur, p, e);
         }
         case ENTRY_HOLD_PLACE: {
                 Hold *h;
@@ -448,15 +455,40 @@ static int fold_item_entry(FoldRun *f, ItemState *it, PatronState *p, const Entr
         }
 }
 
+/* Remember a key id that protected some of p's fields (once). */
+static int patron_note_key(PatronState *p, const uint8_t key_id[ENTRY_KEY_ID_SIZE])
+{
+        uint8_t(*slot)[ENTRY_KEY_ID_SIZE];
+
+        for (size_t i = 0; i < p->n_key_ids; i++)
+                if (memcmp(p->key_ids[i], key_id, ENTRY_KEY_ID_SIZE) == 0)
+                        return 0;
+        slot = grow(&p->key_ids, &p->n_key_ids, sizeof *slot);
+        if (!slot)
+                return -ENOMEM;
+        memcpy(*slot, key_id, ENTRY_KEY_ID_SIZE);
+        return 0;
+}
+
 /* Fold e into the entity it belongs to; ix gets that entity and the link. */
 static int fold_entry(FoldRun *f, const Entry *e, bool refused, IndexRow *ix)
 {
+        int r;
+
         if (entry_kind_is_patron_scoped(e->kind)) {
                 PatronState *p = patron_get(f, e->patron);
                 if (!p)
                         return -ENOMEM;
                 ix->owner = &p->head;
                 p->seen = true;
+                /* Before any rule can skip the entry: an erasure must reach
+                 * every key that ever protected the patron's fields, from
+                 * entries folded before it, after it, or refused. */
+                if (ENTRY_HAS(e, BODY_KEY_ID)) {
+                        r = patron_note_key(p, e->key_id);
+                        if (r < 0)
+                                return r;
+                }
                 if (refused)
                         return exc_add(f, &p->head, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
                 return fold_patron_entry(f, p, e);

@@ -123,7 +123,7 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
                 { &j->tip_set,
                   "INSERT INTO vv (origin, seq, hash) VALUES (?, ?, ?) "
                   "ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;" },
-                { &j->quarantine, "INSERT INTO quarantine (origin, seq, hlc, hash, reason, bytes) "
+                { &j->quarantine, "INSERT OR IGNORE INTO quarantine (origin, seq, hlc, hash, reason, bytes) "
                                   "VALUES (?, ?, ?, ?, ?, ?);" },
                 { &j->hash_at, "SELECT hash FROM journal WHERE origin = ? AND seq = ?;" },
                 { &j->range, "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
@@ -393,16 +393,14 @@ int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t
         sqlite3_stmt *st = j->quarantine;
         int r;
 
+        assert_return(j && hash, -EINVAL);
         if (origin)
                 sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 1);
         sqlite3_bind_int64(st, 2, (int64_t)MIN(seq, (uint64_t)INT64_MAX));
         sqlite3_bind_int64(st, 3, (int64_t)MIN(hlc, (uint64_t)INT64_MAX));
-        if (hash)
-                sqlite3_bind_blob(st, 4, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(st, 4);
+        sqlite3_bind_blob(st, 4, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
         sqlite3_bind_int(st, 5, reason);
         if (bytes)
                 sqlite3_bind_blob(st, 6, bytes, (int)MIN(size, (size_t)ENTRY_MAX_SIZE), SQLITE_STATIC);
@@ -411,6 +409,10 @@ int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t
         r = run(st);
         if (r < 0)
                 return r;
+        /* A resend of the same refused bytes for the same reason: already
+         * recorded (and last_insert_rowid() would name another table's row). */
+        if (sqlite3_changes(j->db) == 0)
+                return 0;
         /* Rowids grow: everything older than the newest MAX goes. */
         sqlite3_bind_int64(j->quarantine_trim, 1, sqlite3_last_insert_rowid(j->db) - JOURNAL_QUARANTINE_MAX);
         return run(j->quarantine_trim);
@@ -430,8 +432,8 @@ int64_t journal_quarantine_count(Journal *j)
         return sqlite3_column_int64(st, 0);
 }
 
-int64_t journal_append(Journal *j, const JournalSigner *s, Hlc *clock, uint64_t now_ms, Entry *entries,
-                       size_t n, JournalAppendFlags flags)
+int64_t journal_append(Journal *j, const JournalSigner *s, const SyncTrust *trust, Hlc *clock,
+                       uint64_t now_ms, Entry *entries, size_t n, JournalAppendFlags flags)
 {
         _cleanup_free_ int64_t *ids = NULL;
         uint8_t buf[ENTRY_MAX_SIZE], hash[ENTRY_HASH_SIZE], sig[ENTRY_SIG_SIZE];
@@ -457,7 +459,7 @@ int64_t journal_append(Journal *j, const JournalSigner *s, Hlc *clock, uint64_t 
 
         for (size_t i = 0; i < n; i++) {
                 Entry *e = &entries[i];
-                bool sign;
+                bool sign, refused = false;
                 int len;
 
                 memcpy(e->origin, s->origin, ENTRY_ORIGIN_SIZE);
@@ -470,13 +472,30 @@ int64_t journal_append(Journal *j, const JournalSigner *s, Hlc *clock, uint64_t 
                         goto fail;
                 }
                 entry_hash(buf, (size_t)len, hash);
+                /* The receivers' decision, taken here too (see journal.h). */
+                if (trust && trust->authorize) {
+                        r = trust->authorize(trust->userdata, e->actor, e->kind, e->hlc);
+                        if (r < 0)
+                                goto fail;
+                        refused = r == 0;
+                        if (refused && (flags & JOURNAL_APPEND_REFUSE_UNAUTHORIZED)) {
+                                r = -EACCES;
+                                goto fail;
+                        }
+                }
                 sign = i == n - 1 || e->seq % JOURNAL_SIGN_INTERVAL == 0;
                 if (sign)
                         crypto_sign_detached(sig, NULL, buf, (size_t)len, s->sk);
-                r = journal_insert_locked(j, e, buf, (size_t)len, hash, sign ? sig : NULL, false,
+                r = journal_insert_locked(j, e, buf, (size_t)len, hash, sign ? sig : NULL, refused,
                                           ids ? &ids[i] : NULL);
                 if (r < 0)
                         goto fail;
+                if (refused) {
+                        r = journal_quarantine(j, e->origin, e->seq, e->hlc, hash, QUARANTINE_UNAUTHORIZED,
+                                               NULL, 0);
+                        if (r < 0)
+                                goto fail;
+                }
         }
         r = journal_set_tip(j, s->origin, seq, hash);
         if (r < 0)

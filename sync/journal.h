@@ -51,6 +51,22 @@ int journal_signer_new(const uint8_t origin[ENTRY_ORIGIN_SIZE], const uint8_t *s
 JournalSigner *journal_signer_free(JournalSigner *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(JournalSigner *, journal_signer_free);
 
+/* What a node trusts, as the origin of entries (journal_append) and as a
+ * receiver (exchange_apply): the same decision everywhere. Filled in by the
+ * policy engine and the device registry; the sync core makes no decision of
+ * its own about either. */
+typedef struct SyncTrust {
+        /* 0 with the origin's Ed25519 public key and the HLC from which it is
+         * revoked (0: not revoked), or -ENOENT for an unknown device. */
+        int (*device_lookup)(void *userdata, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint8_t ret_pk[32],
+                             uint64_t *ret_revoked_hlc);
+        /* >0 if actor had the right to record an entry of this kind at hlc, 0
+         * if not, <0 on error. NULL: everyone may. Must be deterministic
+         * (every node decides the same for the same entry). */
+        int (*authorize)(void *userdata, const char *actor, EntryKind kind, uint64_t hlc);
+        void *userdata;
+} SyncTrust;
+
 typedef struct Journal Journal;
 
 /* Tunables of the fold (see fold.h). */
@@ -76,16 +92,30 @@ int journal_checkpoint(Journal *j);
 
 typedef enum JournalAppendFlags {
         JOURNAL_APPEND_FOLD = 1 << 0, /* also fold the new entries */
+        /* Refuse the whole append (-EACCES) if trust refuses an entry,
+         * instead of storing that entry as refused. */
+        JOURNAL_APPEND_REFUSE_UNAUTHORIZED = 1 << 1,
 } JournalAppendFlags;
 
 /* Append n entries from the signer's origin in one transaction: fills in
  * origin, seq, hlc (from clock at now_ms) and prev of each, encodes, hashes
  * and signs as described above, stores, and with JOURNAL_APPEND_FOLD folds
- * them. Durable on return. On failure nothing is stored and the clock may
- * have advanced (harmless). Returns the seq of the last entry, or -errno
- * (-EINVAL for an entry that breaks the schema). */
-int64_t journal_append(Journal *j, const JournalSigner *s, Hlc *clock, uint64_t now_ms, Entry *entries,
-                       size_t n, JournalAppendFlags flags);
+ * them (which also destroys the keys of patrons erased by then). Durable on
+ * return.
+ *
+ * trust->authorize (trust may be NULL: no authorizer, everyone may) decides
+ * each entry as every receiver will (exchange_apply): an entry it refuses is
+ * stored and chained but marked refused, quarantined as UNAUTHORIZED and
+ * folded as a QUARANTINED exception, exactly as receivers fold it, so the
+ * origin's state never differs from theirs; with
+ * JOURNAL_APPEND_REFUSE_UNAUTHORIZED the append fails with -EACCES instead
+ * and stores nothing (an interactive caller tells its user at once).
+ *
+ * On failure nothing is stored and the clock may have advanced (harmless).
+ * Returns the seq of the last entry, or -errno (-EINVAL for an entry that
+ * breaks the schema). */
+int64_t journal_append(Journal *j, const JournalSigner *s, const SyncTrust *trust, Hlc *clock,
+                       uint64_t now_ms, Entry *entries, size_t n, JournalAppendFlags flags);
 
 /* Bring the entity index the fold reads (which entries belong to which
  * patron or item) up to date, in sorted bulk. Appends and received batches
@@ -126,8 +156,10 @@ int journal_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t *r
 int64_t journal_verify_chain(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], const uint8_t pk[32],
                              uint64_t *ret_bad_seq);
 
-/* Record a refused entry (bytes may be NULL). Part of the caller's
- * transaction if one is open. The table keeps the newest
+/* Record a refused entry: hash is the BLAKE2b of its bytes (required),
+ * bytes may be NULL. Part of the caller's transaction if one is open.
+ * Idempotent: the same hash refused for the same reason is recorded once,
+ * so a resend adds nothing. The table keeps the newest
  * JOURNAL_QUARANTINE_MAX records: a peer cannot grow it without bound.
  * Returns 0 or -errno. */
 #define JOURNAL_QUARANTINE_MAX 100000

@@ -71,8 +71,11 @@ static int store_key(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], cons
                        &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 2, wrapped, sizeof wrapped, SQLITE_STATIC);
+        r = db_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE);
+        if (r >= 0)
+                r = db_bind_blob(st, 2, wrapped, sizeof wrapped);
+        if (r < 0)
+                return r;
         r = db_step(st);
         return r < 0 ? r : 0;
 }
@@ -105,16 +108,22 @@ int keystore_get(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], Secret *
         int r;
 
         assert_return(ks && key_id && ret, -EINVAL);
-        r = db_prepare(ks->db, "SELECT wrapped FROM patron_key WHERE key_id = ? AND destroyed = 0;", &st);
+        r = db_prepare(ks->db, "SELECT destroyed, wrapped FROM patron_key WHERE key_id = ?;", &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
+        r = db_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE);
+        if (r < 0)
+                return r;
         r = db_step(st);
         if (r < 0)
                 return r;
-        if (r == 0 || sqlite3_column_bytes(st, 0) != NONCE + KEYSTORE_KEY_SIZE + MAC)
-                return -ENOKEY;
-        w = sqlite3_column_blob(st, 0);
+        if (r == 0)
+                return -ENODATA; /* never held here */
+        if (sqlite3_column_int(st, 0))
+                return -ENOKEY; /* destroyed: erased */
+        if (sqlite3_column_bytes(st, 1) != NONCE + KEYSTORE_KEY_SIZE + MAC)
+                return -EUCLEAN;
+        w = sqlite3_column_blob(st, 1);
         r = secret_new(KEYSTORE_KEY_SIZE, &key);
         if (r < 0)
                 return r;
@@ -154,7 +163,9 @@ int keystore_import(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE],
         r = db_prepare(ks->db, "SELECT destroyed FROM patron_key WHERE key_id = ?;", &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
+        r = db_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE);
+        if (r < 0)
+                return r;
         r = db_step(st);
         if (r < 0)
                 return r;
@@ -181,34 +192,11 @@ int keystore_destroy(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE])
                        &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE, SQLITE_STATIC);
-        r = db_step(st);
-        return r < 0 ? r : 0;
-}
-
-int keystore_shred_erased(KeyStore *ks)
-{
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r, n = 0;
-
-        assert_return(ks, -EINVAL);
-        r = db_prepare(ks->db,
-                       "SELECT p.key_id FROM patron p JOIN patron_key k ON k.key_id = p.key_id "
-                       "WHERE p.erased = 1 AND k.destroyed = 0;",
-                       &st);
+        r = db_bind_blob(st, 1, key_id, ENTRY_KEY_ID_SIZE);
         if (r < 0)
                 return r;
-        while ((r = db_step(st)) == 1) {
-                uint8_t id[ENTRY_KEY_ID_SIZE];
-                if (sqlite3_column_bytes(st, 0) != ENTRY_KEY_ID_SIZE)
-                        continue;
-                memcpy(id, sqlite3_column_blob(st, 0), sizeof id);
-                r = keystore_destroy(ks, id);
-                if (r < 0)
-                        return r;
-                n++;
-        }
-        return r < 0 ? r : n;
+        r = db_step(st);
+        return r < 0 ? r : 0;
 }
 
 /* AD for a field: key id || field || patron id. */
@@ -276,8 +264,11 @@ int keystore_read_patron_field(KeyStore *ks, const char *patron, uint8_t field, 
                        &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_int(st, 1, field);
-        sqlite3_bind_text(st, 2, patron, -1, SQLITE_STATIC);
+        r = db_bind_int64(st, 1, field);
+        if (r >= 0)
+                r = db_bind_text(st, 2, patron);
+        if (r < 0)
+                return r;
         r = db_step(st);
         if (r < 0)
                 return r;
@@ -288,7 +279,7 @@ int keystore_read_patron_field(KeyStore *ks, const char *patron, uint8_t field, 
         if (sqlite3_column_type(st, 2) == SQLITE_NULL)
                 return -ENOENT;
         if (sqlite3_column_bytes(st, 1) != ENTRY_KEY_ID_SIZE)
-                return -ENOKEY;
+                return -EUCLEAN; /* a field without a key id: damaged */
         memcpy(key_id, sqlite3_column_blob(st, 1), ENTRY_KEY_ID_SIZE);
         r = keystore_get(ks, key_id, &key);
         if (r < 0)

@@ -42,29 +42,30 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(KeyStore *, keystore_free);
  * the caller's transaction). Returns 0 or -errno. */
 int keystore_create(KeyStore *ks, uint8_t ret_key_id[ENTRY_KEY_ID_SIZE]);
 
-/* The key for key_id, in a new Secret. -ENOKEY if it was destroyed or never
- * known here. */
+/* The key for key_id, in a new Secret. -ENOKEY if it was destroyed (its
+ * patron was erased: forever), -ENODATA if it is not held here (never
+ * imported: policy does not replicate it to this node, or not yet). */
 int keystore_get(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], Secret **ret);
 
 /* Seal key_id's key for a recipient's X25519 public key, into
- * ret[KEYSTORE_SEALED_SIZE]. -ENOKEY if destroyed. */
+ * ret[KEYSTORE_SEALED_SIZE]. -ENOKEY if destroyed, -ENODATA if not held. */
 int keystore_wrap_for(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE], const uint8_t recipient_pk[32],
                       uint8_t ret[KEYSTORE_SEALED_SIZE]);
 
 /* Import a key sealed for us (our X25519 key pair). -EBADMSG if it does not
  * open, -ENOKEY if key_id was destroyed here (erasure wins: a destroyed key
- * never comes back). */
+ * never comes back). A key is destroyed here as soon as this node holds an
+ * erasure of its patron and any entry that names the key id, whether or
+ * not the key itself had arrived: the tombstone comes first. */
 int keystore_import(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE],
                     const uint8_t sealed[KEYSTORE_SEALED_SIZE], const uint8_t our_pk[32],
                     const Secret *our_sk);
 
-/* Destroy key_id's key for good. Idempotent. Returns 0 or -errno. */
+/* Destroy key_id's key for good, leaving a tombstone. Idempotent. Returns 0
+ * or -errno. Erasure needs no call: the fold destroys every key that any
+ * entry of an erased patron named, in the transaction that stores the
+ * erasure or the entry (journal_append, exchange_apply, fold_rebuild). */
 int keystore_destroy(KeyStore *ks, const uint8_t key_id[ENTRY_KEY_ID_SIZE]);
-
-/* Destroy the key of every patron the fold shows as erased (the erase
- * entry may have come from another node). Call after applying entries.
- * Returns the number of keys destroyed now, or -errno. */
-int keystore_shred_erased(KeyStore *ks);
 
 /* Encrypt one personal field into ct (at least len + FIELD_CT_OVERHEAD
  * bytes). Returns the ciphertext length, -E2BIG, or -ENOKEY. */
@@ -76,7 +77,9 @@ int field_seal(const Secret *key, const uint8_t key_id[ENTRY_KEY_ID_SIZE], const
 int field_open(const Secret *key, const uint8_t key_id[ENTRY_KEY_ID_SIZE], const char *patron, uint8_t field,
                const uint8_t *ct, size_t ct_len, Secret **ret);
 
-/* Read one personal field of a patron as a reader sees it: the plaintext,
- * or -ENOKEY once the patron is erased or its key destroyed (the anonymous
- * stub), -ENOENT if the field is not set. */
+/* Read one personal field of a patron as a reader sees it: the plaintext;
+ * -ENOKEY once the patron is erased or its key destroyed (the anonymous
+ * stub); -ENODATA if this node does not hold the patron's key (policy does
+ * not replicate it here: show the patron as an opaque id); -ENOENT for an
+ * unknown patron or a field that is not set. */
 int keystore_read_patron_field(KeyStore *ks, const char *patron, uint8_t field, Secret **ret);

@@ -24,7 +24,10 @@ static const DbMigration migrations[] = {
           "CREATE TABLE pending (origin BLOB NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
           "  bytes BLOB NOT NULL, sig BLOB, PRIMARY KEY (origin, seq)) WITHOUT ROWID;"
           "CREATE TABLE quarantine (id INTEGER PRIMARY KEY, origin BLOB, seq INTEGER, hlc INTEGER,"
-          "  hash BLOB, reason INTEGER NOT NULL, bytes BLOB);"
+          "  hash BLOB NOT NULL, reason INTEGER NOT NULL, bytes BLOB);"
+          /* A resend of a refused entry (the same bytes, the same reason)
+           * records nothing new: quarantining is idempotent too. */
+          "CREATE UNIQUE INDEX quarantine_entry ON quarantine (hash, reason);"
           /* Entity index: the fold entity each journal row belongs to and,
            * for an item entry naming a patron, that patron (link). Only the
            * row id: the fold reads (hlc, origin, seq) with the bytes and
@@ -46,7 +49,10 @@ static const DbMigration migrations[] = {
           "CREATE TABLE patron_key (key_id BLOB PRIMARY KEY, wrapped BLOB, destroyed INTEGER NOT NULL "
           "DEFAULT 0)"
           "  WITHOUT ROWID;"
-          /* Materialised fold state. Personal fields only as ciphertext. */
+          /* Materialised fold state. Personal fields only as ciphertext.
+           * An erased patron is a stub row (its id, erased = 1, nothing
+           * else): loans and holds keep a NULL patron, and no account,
+           * payment, visit or losing edit of it remains. */
           "CREATE TABLE patron (id TEXT PRIMARY KEY, key_id BLOB, registered INTEGER NOT NULL,"
           "  blocked INTEGER NOT NULL, expiry INTEGER, erased INTEGER NOT NULL, erased_hlc INTEGER,"
           "  visits INTEGER NOT NULL, last_visit INTEGER, anon_cutoff INTEGER) WITHOUT ROWID;"
@@ -66,8 +72,7 @@ static const DbMigration migrations[] = {
           "  start_hlc INTEGER NOT NULL, due INTEGER NOT NULL, end_hlc INTEGER, end_kind INTEGER,"
           "  renewals INTEGER NOT NULL, anonymised INTEGER NOT NULL, PRIMARY KEY (item, origin, seq)) "
           "WITHOUT ROWID;"
-          "CREATE TABLE hold (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT "
-          "NOT NULL,"
+          "CREATE TABLE hold (item TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, patron TEXT,"
           "  placed_hlc INTEGER NOT NULL, state INTEGER NOT NULL, retargets INTEGER NOT NULL,"
           "  PRIMARY KEY (item, origin, seq)) WITHOUT ROWID;"
           /* The deterministic exception list. detail names opaque ids only;

@@ -137,7 +137,7 @@ static double fill(Journal *j, JournalSigner *s, Hlc *clock, uint64_t n, unsigne
                 int64_t r;
                 for (unsigned i = 0; i < m; i++)
                         e[i] = history_entry(k + i, n_items, n_patrons);
-                r = journal_append(j, s, clock, ms + k / 100, e, m, 0);
+                r = journal_append(j, s, NULL, clock, ms + k / 100, e, m, 0);
                 if (r < 0)
                         die("journal_append", (int)r);
         }
@@ -318,7 +318,7 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_pat
         free(item_of);
         hlc_init(&clock, 0);
         hlc_init(&rclock, 0);
-        if (journal_append(scratch, late, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
+        if (journal_append(scratch, late, NULL, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
                 die("late append", -EIO);
         if ((r = exchange_batch_build(scratch, &vv, 1000, 0, &b)) < 0 || b.n != 1000)
                 die("late batch", r < 0 ? r : -EIO);

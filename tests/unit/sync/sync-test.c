@@ -136,7 +136,7 @@ Entry mk_field(EntryKind k, const char *patron, uint8_t field, uint64_t base, ui
 
 int64_t put(Journal *j, Desk *d, uint64_t ms, Entry e)
 {
-        int64_t r = journal_append(j, d->signer, &d->clock, ms, &e, 1, JOURNAL_APPEND_FOLD);
+        int64_t r = journal_append(j, d->signer, &test_trust, &d->clock, ms, &e, 1, JOURNAL_APPEND_FOLD);
         assert_true(r > 0);
         return r;
 }

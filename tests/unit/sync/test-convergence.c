@@ -188,8 +188,8 @@ static void generate(void)
                                                        T0 + 60000); /* expires mid-run */
                         }
                         if (++n == ELEMENTSOF(batch) || k + N_DESKS >= N_ITEMS - 4 + N_PATRONS) {
-                                assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + k, batch, n,
-                                                           0) > 0);
+                                assert_true(journal_append(gen[d], dk->signer, &test_trust, &dk->clock,
+                                                           t + k, batch, n, 0) > 0);
                                 made[d] += n;
                                 n = 0;
                         }
@@ -214,8 +214,8 @@ static void generate(void)
                         n = MIN(n, PER_DESK - made[d]);
                         for (unsigned k = 0; k < n; k++)
                                 batch[k] = random_op(d, t, last_field[d]);
-                        assert_true(journal_append(gen[d], dk->signer, &dk->clock, t + skew, batch, n, 0) >
-                                    0);
+                        assert_true(journal_append(gen[d], dk->signer, &test_trust, &dk->clock, t + skew,
+                                                   batch, n, 0) > 0);
                         for (unsigned k = 0; k < n; k++)
                                 if (batch[k].kind == ENTRY_PATRON_UPDATE && below(2) == 0) {
                                         unsigned p = (unsigned)atoi(batch[k].patron + 1);

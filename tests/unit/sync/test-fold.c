@@ -84,6 +84,28 @@ static void test_checkout_same_patron_is_renewal(void **state)
         assert_rebuild_equal();
 }
 
+/* Defect: a same-patron checkout renewed past the limit and over another
+ * patron's hold. It is a renewal, under the renewal's rules. */
+static void test_checkout_same_patron_renewal_rules(void **state)
+{
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        for (unsigned i = 0; i < 3; i++)
+                put(j, d1, 1100 + i, mk_due(ENTRY_CHECKOUT, "P1", "X1", (10 + i) * DAY));
+        put(j, d2, 1200, mk_due(ENTRY_CHECKOUT, "P1", "X1", 30 * DAY)); /* over the limit */
+        assert_int_equal(q_int(j, "SELECT renewals FROM loan;"), 3);
+        assert_int_equal(q_int(j, "SELECT due FROM loan;"), (int64_t)(12 * DAY));
+        assert_int_equal(n_exc(j, EXC_RENEW_BLOCKED), 1);
+        /* Another patron's hold blocks it too. */
+        put(j, d1, 1300, mk(ENTRY_ITEM_ADD, NULL, "X2"));
+        put(j, d1, 1400, mk_due(ENTRY_CHECKOUT, "P1", "X2", 8 * DAY));
+        put(j, d1, 1500, mk(ENTRY_HOLD_PLACE, "P2", "X2"));
+        put(j, d2, 1600, mk_due(ENTRY_CHECKOUT, "P1", "X2", 40 * DAY));
+        assert_int_equal(q_int(j, "SELECT due FROM loan WHERE item = 'X2';"), (int64_t)(8 * DAY));
+        assert_int_equal(n_exc(j, EXC_RENEW_BLOCKED), 2);
+        assert_rebuild_equal();
+}
+
 static void test_duplicate_checkin(void **state)
 {
         base_items();
@@ -196,7 +218,9 @@ static void test_subject_erased(void **state)
         assert_int_equal(n_exc(j, EXC_SUBJECT_ERASED), 2);
         assert_int_equal(q_int(j, "SELECT erased FROM patron WHERE id = 'P1';"), 1);
         assert_int_equal(q_int(j, "SELECT count(*) FROM patron_field WHERE patron = 'P1';"), 0);
-        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE patron = 'P1';"), 1); /* on the stub */
+        /* On the stub, which no loan row names. */
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE item = 'X1' AND patron IS NULL;"), 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM loan WHERE patron = 'P1';"), 0);
         /* An edit from before the erasure, arriving late, does not return. */
         put(j, d2, 1500, mk_field(ENTRY_PATRON_UPDATE, "P1", PATRON_FIELD_PHONE, 0, 8));
         assert_int_equal(q_int(j, "SELECT count(*) FROM patron_field WHERE patron = 'P1';"), 0);
@@ -255,6 +279,62 @@ static void test_loan_anonymise_and_visits(void **state)
         assert_rebuild_equal();
 }
 
+/* The rule as docs/protocols.md states it: a loan-anonymise after the
+ * erasure removes data and adds none, so it raises no SUBJECT_ERASED;
+ * every other entry after the erasure does. */
+static void test_anonymise_after_erasure(void **state)
+{
+        Entry an = mk(ENTRY_LOAN_ANONYMISE, "P1", NULL);
+
+        base_items();
+        put(j, d1, 1000, mk(ENTRY_PATRON_ERASE, "P1", NULL));
+        entry_set_uint(&an, BODY_CUTOFF, hlc_make(900, 0));
+        put(j, d1, 2000, an);
+        assert_int_equal(n_exc(j, EXC_SUBJECT_ERASED), 0);
+        put(j, d1, 2100, mk(ENTRY_VISIT, "P1", NULL));
+        assert_int_equal(n_exc(j, EXC_SUBJECT_ERASED), 1);
+        assert_rebuild_equal();
+}
+
+/* Defect: the origin folded its own entries even where every receiver
+ * quarantines them (an actor without the right). The origin now decides as
+ * the receivers do: stored as refused and folded as QUARANTINED, or, on
+ * request, refused up front with nothing stored. */
+static void test_origin_decides_as_receivers(void **state)
+{
+        Journal *rx = store_open(NULL);
+        Entry e[2] = { mk(ENTRY_ITEM_WITHDRAW, NULL, "X1"), mk(ENTRY_ITEM_UPDATE, NULL, "X1") };
+        ExchangeResult res[8];
+        VersionVector vv;
+        uint8_t a[32], b[32];
+        Batch batch;
+        Hlc clock;
+
+        base_items();
+        strcpy(e[0].actor, "intruder");
+        assert_int_equal(journal_append(j, d1->signer, &test_trust, &d1->clock, 3000, e, 2,
+                                        JOURNAL_APPEND_FOLD | JOURNAL_APPEND_REFUSE_UNAUTHORIZED),
+                         -EACCES);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM journal;"), 3);
+        assert_int_equal(
+                journal_append(j, d1->signer, &test_trust, &d1->clock, 3000, e, 2, JOURNAL_APPEND_FOLD), 5);
+        assert_int_equal(q_int(j, "SELECT withdrawn FROM item WHERE barcode = 'X1';"), 0);
+        assert_int_equal(n_exc(j, EXC_QUARANTINED), 1);
+        assert_int_equal(q_int(j, "SELECT count(*) FROM quarantine WHERE reason = 8;"), 1);
+        /* A receiver reaches the same state. */
+        assert_int_equal(version_vector_get(rx, &vv), 0);
+        assert_int_equal(exchange_batch_build(j, &vv, 0, 0, &batch), 0);
+        version_vector_done(&vv);
+        hlc_init(&clock, 0);
+        assert_int_equal(exchange_apply(rx, &test_trust, &clock, 10000, &batch, res), 4);
+        digest_of(j, a);
+        digest_of(rx, b);
+        assert_memory_equal(a, b, 32);
+        batch_done(&batch);
+        store_close(rx);
+        assert_rebuild_equal();
+}
+
 static void test_late_block_refolds_items(void **state)
 {
         base_items();
@@ -289,6 +369,9 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_implicit_checkin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_checkout_same_patron_is_renewal, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_checkout_same_patron_renewal_rules, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_anonymise_after_erasure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_origin_decides_as_receivers, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicate_checkin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_renew_after_return, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_renew_blocked, setup, teardown),

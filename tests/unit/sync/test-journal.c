@@ -39,7 +39,7 @@ static void append_n(Journal *j, Desk *d, unsigned n, uint64_t ms)
                 snprintf(bc, sizeof bc, "B%u", i);
                 e[i] = mk(ENTRY_ITEM_ADD, NULL, bc);
         }
-        assert_true(journal_append(j, d->signer, &d->clock, ms, e, n, 0) > 0);
+        assert_true(journal_append(j, d->signer, &test_trust, &d->clock, ms, e, n, 0) > 0);
         /* Filled in by the append. */
         assert_memory_equal(e[0].origin, d->signer->origin, ENTRY_ORIGIN_SIZE);
         for (unsigned i = 1; i < n; i++) {
@@ -120,7 +120,9 @@ static void test_failed_append_stores_nothing(void **state)
         uint8_t h[ENTRY_HASH_SIZE];
         uint64_t tip;
 
-        assert_int_equal(journal_append(j, d->signer, &d->clock, 1000, e, 3, JOURNAL_APPEND_FOLD), -EINVAL);
+        assert_int_equal(
+                journal_append(j, d->signer, &test_trust, &d->clock, 1000, e, 3, JOURNAL_APPEND_FOLD),
+                -EINVAL);
         assert_int_equal(q_int(j, "SELECT count(*) FROM journal;"), 0);
         assert_int_equal(journal_tip(j, d->signer->origin, &tip, h), 0);
         assert_int_equal(tip, 0);
@@ -148,7 +150,12 @@ static void test_quarantine_table(void **state)
 
         assert_int_equal(
                 journal_quarantine(j, origin, 5, 77, hash, QUARANTINE_FORK, (const uint8_t *)"xx", 2), 0);
-        assert_int_equal(journal_quarantine(j, NULL, 0, 0, NULL, QUARANTINE_MALFORMED, NULL, 0), 0);
+        assert_int_equal(journal_quarantine(j, NULL, 0, 0, hash, QUARANTINE_MALFORMED, NULL, 0), 0);
+        assert_int_equal(journal_quarantine(j, NULL, 0, 0, NULL, QUARANTINE_MALFORMED, NULL, 0), -EINVAL);
+        assert_int_equal(journal_quarantine_count(j), 2);
+        /* A resend refused again for the same reason records nothing new. */
+        assert_int_equal(
+                journal_quarantine(j, origin, 5, 77, hash, QUARANTINE_FORK, (const uint8_t *)"xx", 2), 0);
         assert_int_equal(journal_quarantine_count(j), 2);
         assert_int_equal(q_int(j, "SELECT reason FROM quarantine WHERE seq = 5;"), QUARANTINE_FORK);
         assert_string_equal(quarantine_reason_to_string(QUARANTINE_CLOCK_SKEW), "clock-skew");
@@ -156,9 +163,11 @@ static void test_quarantine_table(void **state)
 
         /* A flood of refused entries keeps only the newest records. */
         assert_int_equal(db_begin(journal_db(j)), 0);
-        for (unsigned i = 0; i < JOURNAL_QUARANTINE_MAX + 10; i++)
+        for (unsigned i = 0; i < JOURNAL_QUARANTINE_MAX + 10; i++) {
+                memcpy(hash, &i, sizeof i); /* each a different entry */
                 assert_int_equal(
-                        journal_quarantine(j, origin, i, 0, NULL, QUARANTINE_UNKNOWN_DEVICE, NULL, 0), 0);
+                        journal_quarantine(j, origin, i, 0, hash, QUARANTINE_UNKNOWN_DEVICE, NULL, 0), 0);
+        }
         assert_int_equal(db_commit(journal_db(j)), 0);
         assert_int_equal(journal_quarantine_count(j), JOURNAL_QUARANTINE_MAX);
         assert_int_equal(q_int(j, "SELECT max(seq) FROM quarantine;"), JOURNAL_QUARANTINE_MAX + 9);
