@@ -9,8 +9,19 @@
  * CARREL_CONVERGENCE_RUNS random orders and partitions (default 1000; 100 in
  * sanitizer builds, where everything runs ~10x slower). Every tenth run is a
  * two-node partition: each node gets a random part, then the nodes gossip
- * with exchange_batch_build() until their vectors agree. Each resulting
- * state digest and exception list must equal those of a from-scratch fold. */
+ * with exchange_batch_build() until their vectors agree, often in small
+ * batches and sometimes through a relay. Each resulting state digest and
+ * exception list must equal those of a from-scratch fold, and so must the
+ * origins' own stores once they hold everything.
+ *
+ * The workload also carries what the sync-core review found broken: key
+ * rotations (patron updates under a new key id), erasures recorded at an
+ * earlier HLC than the registration they erase (a desk whose clock runs
+ * behind), entries the authorizer refuses (stored refused at the origin),
+ * deliveries with a forged signature inside a run, and keys imported both
+ * before and after the erasure reaches a node. On every node: no key of an
+ * erased patron survives, no fold-state row links an erased patron, and
+ * every origin's chain verifies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +30,7 @@
 
 #include "lib/db.h"
 #include "sync/hlc.h"
+#include "sync/keystore.h"
 #include "tests/unit/sync/sync-test.h"
 #include "tests/unit/test.h"
 
@@ -27,6 +39,7 @@
 #define N_PATRONS 64
 #define PER_DESK 520
 #define T0 1700000000000ull
+#define MAX_ROTATIONS 8 /* key ids per patron */
 
 static uint64_t rng_state;
 
@@ -52,6 +65,9 @@ typedef struct Run {
 
 static Run *runs;
 static size_t n_runs;
+/* The origins' own stores: each folds what it appends (refused entries
+ * included) and, at the end, receives everyone else's. */
+static Journal *gen[N_DESKS];
 static uint8_t ref_state[32], ref_exc[32];
 static int64_t ref_exc_count;
 
@@ -63,6 +79,29 @@ static void item_name(char *buf, unsigned i)
 static void patron_name(char *buf, unsigned i)
 {
         sprintf(buf, "P%u", i);
+}
+
+/* Patron p's key id number r (0: the registration's; more after rotations). */
+static unsigned rot[N_PATRONS];
+static bool erased_ref[N_PATRONS];
+static uint8_t node_pk[32];
+static Secret *node_sk;
+
+static void key_id_of(unsigned p, unsigned r, uint8_t ret[ENTRY_KEY_ID_SIZE])
+{
+        memset(ret, 0, ENTRY_KEY_ID_SIZE);
+        ret[0] = 0xc0;
+        ret[1] = (uint8_t)p;
+        ret[2] = (uint8_t)r;
+}
+
+/* A field entry for patron number p under its key r. */
+static Entry field_entry(EntryKind k, const char *pa, unsigned p, uint8_t field, uint64_t base, uint8_t fill,
+                         unsigned r)
+{
+        Entry e = mk_field(k, pa, field, base, fill);
+        key_id_of(p, r, e.key_id);
+        return e;
 }
 
 typedef struct Pair {
@@ -106,9 +145,12 @@ static Entry random_op(unsigned d, uint64_t t, uint64_t *last_field_hlc)
                 sprintf(pay, "T%u-%u", p, below(4)); /* repeated receipts */
                 e = mk_amount(ENTRY_PAYMENT, pa, 100, pay);
         } else if (w < 78) {
-                /* Base: what this desk last wrote, often stale. */
-                e = mk_field(ENTRY_PATRON_UPDATE, pa, 1 + below(_PATRON_FIELD_MAX - 1), last_field_hlc[p],
-                             (uint8_t)below(256));
+                /* Base: what this desk last wrote, often stale. A quarter
+                 * of the updates rotate the patron's key. */
+                if (below(4) == 0 && rot[p] + 1 < MAX_ROTATIONS)
+                        rot[p]++;
+                e = field_entry(ENTRY_PATRON_UPDATE, pa, p, 1 + below(_PATRON_FIELD_MAX - 1),
+                                last_field_hlc[p], (uint8_t)below(256), rot[p]);
         } else if (w < 82)
                 e = mk(ENTRY_PATRON_BLOCK, pa, NULL);
         else if (w < 86)
@@ -156,7 +198,6 @@ static int collect_runs(const JournalRow *row, void *userdata)
 
 static void generate(void)
 {
-        Journal *gen[N_DESKS];
         uint64_t last_field[N_DESKS][N_PATRONS] = { 0 };
         unsigned made[N_DESKS] = { 0 };
         uint64_t t = T0;
@@ -165,6 +206,15 @@ static void generate(void)
         for (unsigned d = 0; d < N_DESKS; d++) {
                 gen[d] = store_open(NULL);
                 hlc_init(&desk_get(d + 1)->clock, 0);
+        }
+        /* A desk whose clock runs far behind erases two patrons before
+         * (in HLC order) anyone registers them. */
+        {
+                Entry er[2] = { mk(ENTRY_PATRON_ERASE, "P60", NULL), mk(ENTRY_PATRON_ERASE, "P61", NULL) };
+                Desk *dk = desk_get(N_DESKS);
+                assert_true(journal_append(gen[N_DESKS - 1], dk->signer, &test_trust, &dk->clock, T0 - 10000,
+                                           er, 2, JOURNAL_APPEND_FOLD) > 0);
+                made[N_DESKS - 1] += 2;
         }
         /* The catalogue and the patrons, spread over the desks, each desk
          * appending its share in batches of up to 32. */
@@ -181,15 +231,15 @@ static void generate(void)
                         } else {
                                 unsigned p = k - (N_ITEMS - 4);
                                 patron_name(name, p);
-                                batch[n] = mk_field(ENTRY_PATRON_REGISTER, name, PATRON_FIELD_NAME, 0,
-                                                    (uint8_t)p);
+                                batch[n] = field_entry(ENTRY_PATRON_REGISTER, name, p, PATRON_FIELD_NAME, 0,
+                                                       (uint8_t)p, 0);
                                 if (p % 5 == 4)
                                         entry_set_uint(&batch[n], BODY_EXPIRY,
                                                        T0 + 60000); /* expires mid-run */
                         }
                         if (++n == ELEMENTSOF(batch) || k + N_DESKS >= N_ITEMS - 4 + N_PATRONS) {
                                 assert_true(journal_append(gen[d], dk->signer, &test_trust, &dk->clock,
-                                                           t + k, batch, n, 0) > 0);
+                                                           t + k, batch, n, JOURNAL_APPEND_FOLD) > 0);
                                 made[d] += n;
                                 n = 0;
                         }
@@ -215,7 +265,7 @@ static void generate(void)
                         for (unsigned k = 0; k < n; k++)
                                 batch[k] = random_op(d, t, last_field[d]);
                         assert_true(journal_append(gen[d], dk->signer, &test_trust, &dk->clock, t + skew,
-                                                   batch, n, 0) > 0);
+                                                   batch, n, JOURNAL_APPEND_FOLD) > 0);
                         for (unsigned k = 0; k < n; k++)
                                 if (batch[k].kind == ENTRY_PATRON_UPDATE && below(2) == 0) {
                                         unsigned p = (unsigned)atoi(batch[k].patron + 1);
@@ -230,7 +280,6 @@ static void generate(void)
                 unsigned o = d;
                 assert_true(journal_read_range(gen[d], desk_get(d + 1)->signer->origin, 1, 0, collect_runs,
                                                &o) == PER_DESK);
-                store_close(gen[d]);
         }
 }
 
@@ -258,7 +307,15 @@ static void exc_digest(Journal *j, uint8_t out[32], int64_t *ret_count)
         crypto_generichash_final(&h, out, 32);
 }
 
-static void deliver(Journal *j, const Batch *b)
+static void batch_append(Batch *to, const Batch *from)
+{
+        for (size_t i = 0; i < from->n; i++)
+                assert_int_equal(batch_add(to, from->e[i].bytes, from->e[i].size,
+                                           from->e[i].has_sig ? from->e[i].sig : NULL),
+                                 0);
+}
+
+static void deliver_checked(Journal *j, const Batch *b, bool forged)
 {
         ExchangeResult *res = calloc(b->n + 1, sizeof *res);
         Hlc clock;
@@ -266,19 +323,40 @@ static void deliver(Journal *j, const Batch *b)
         hlc_init(&clock, 0);
         assert_true(exchange_apply(j, &test_trust, &clock, T0 + 3600000, b, res) >= 0);
         for (size_t i = 0; i < b->n; i++)
-                assert_true(
-                        res[i].outcome == OUTCOME_APPLIED || res[i].outcome == OUTCOME_DUPLICATE ||
-                        res[i].outcome == OUTCOME_HELD ||
-                        (res[i].outcome == OUTCOME_QUARANTINED && res[i].reason == QUARANTINE_UNAUTHORIZED));
+                assert_true(res[i].outcome == OUTCOME_APPLIED || res[i].outcome == OUTCOME_DUPLICATE ||
+                            res[i].outcome == OUTCOME_HELD ||
+                            (res[i].outcome == OUTCOME_QUARANTINED &&
+                             res[i].reason == QUARANTINE_UNAUTHORIZED) ||
+                            (forged && res[i].outcome == OUTCOME_QUARANTINED &&
+                             res[i].reason == QUARANTINE_BAD_SIGNATURE));
         free(res);
 }
 
-static void batch_append(Batch *to, const Batch *from)
+static void deliver(Journal *j, const Batch *b)
 {
-        for (size_t i = 0; i < from->n; i++)
-                assert_int_equal(batch_add(to, from->e[i].bytes, from->e[i].size,
-                                           from->e[i].has_sig ? from->e[i].sig : NULL),
-                                 0);
+        deliver_checked(j, b, false);
+}
+
+/* Sometimes a relay forges a signature inside a batch (not on its last
+ * entry): deliver that copy first. The run is cut there; the honest copy,
+ * delivered next, fills it in. */
+static void deliver_maybe_forged(Journal *j, const Batch *b)
+{
+        Batch forged = { 0 };
+        size_t n_signed = 0;
+
+        for (size_t i = 0; i + 1 < b->n; i++)
+                n_signed += b->e[i].has_sig;
+        if (n_signed == 0 || below(8) != 0)
+                return;
+        batch_append(&forged, b);
+        for (size_t i = 0, k = below((unsigned)n_signed);; i++)
+                if (forged.e[i].has_sig && k-- == 0) {
+                        forged.e[i].sig[below(ENTRY_SIG_SIZE)] ^= 0x20;
+                        break;
+                }
+        deliver_checked(j, &forged, true);
+        batch_done(&forged);
 }
 
 /* Deliver the runs in idx[0..n) in about that order, grouped into random
@@ -312,6 +390,7 @@ static void deliver_runs(Journal *j, const size_t *idx, size_t n)
                         n_sent++;
                         taken++;
                 }
+                deliver_maybe_forged(j, &b);
                 deliver(j, &b);
                 batch_done(&b);
                 if (below(10) == 0) /* a resend of something already sent */
@@ -320,19 +399,27 @@ static void deliver_runs(Journal *j, const size_t *idx, size_t n)
         free(sent);
 }
 
-static void gossip(Journal *a, Journal *b)
+/* Pull from a into b until b holds what a can give, in batches of at most
+ * max entries (a run still ends on a signed entry). */
+static void gossip_max(Journal *a, Journal *b, size_t max)
 {
         for (;;) {
                 VersionVector vv;
                 Batch batch;
                 assert_int_equal(version_vector_get(b, &vv), 0);
-                assert_int_equal(exchange_batch_build(a, &vv, 300, 0, &batch), 0);
+                assert_int_equal(exchange_batch_build(a, &vv, max, 0, &batch), 0);
                 version_vector_done(&vv);
                 if (batch.n == 0)
                         break;
                 deliver(b, &batch);
                 batch_done(&batch);
         }
+}
+
+/* Usually in batches of 300; often in small ones (a slow link). */
+static void gossip(Journal *a, Journal *b)
+{
+        gossip_max(a, b, below(2) == 0 ? 300 : 1 + below(20));
 }
 
 static void fill_from_origins(Journal *j)
@@ -373,6 +460,81 @@ static void assert_reference(Journal *j)
         assert_int_equal(n, ref_exc_count);
         assert_memory_equal(x, ref_exc, 32);
         assert_memory_equal(s, ref_state, 32);
+        /* It stored only signatures it verified: every chain verifies. */
+        for (unsigned d = 1; d <= N_DESKS; d++)
+                assert_int_equal(
+                        journal_verify_chain(j, desk_get(d)->signer->origin, desk_get(d)->signer->pk, NULL),
+                        PER_DESK);
+                /* No fold-state row links an erased patron. */
+#define ERASED "(SELECT id FROM patron WHERE erased = 1)"
+        assert_int_equal(q_int(j, "SELECT (SELECT count(*) FROM loan WHERE patron IN " ERASED ")"
+                                  " + (SELECT count(*) FROM hold WHERE patron IN " ERASED ")"
+                                  " + (SELECT count(*) FROM account WHERE patron IN " ERASED ")"
+                                  " + (SELECT count(*) FROM payment WHERE patron IN " ERASED ")"
+                                  " + (SELECT count(*) FROM patron_field WHERE patron IN " ERASED ")"
+                                  " + (SELECT count(*) FROM exception WHERE loser_ct IS NOT NULL"
+                                  "    AND substr(entity, 3) IN " ERASED ")"
+                                  " + (SELECT count(*) FROM patron WHERE erased = 1"
+                                  "    AND (key_id IS NOT NULL OR visits != 0 OR last_visit IS NOT NULL));"),
+                         0);
+#undef ERASED
+}
+
+/* Patron keys as an officer would hand them to a node: sealed for the node's
+ * X25519 key (every test node shares one). */
+static uint8_t sealed_keys[N_PATRONS][MAX_ROTATIONS][KEYSTORE_SEALED_SIZE];
+
+static void seal_keys(void)
+{
+        assert_int_equal(secret_new(32, &node_sk), 0);
+        crypto_box_keypair(node_pk, node_sk->bytes);
+        for (unsigned p = 0; p < N_PATRONS; p++)
+                for (unsigned r = 0; r <= rot[p]; r++) {
+                        uint8_t key[KEYSTORE_KEY_SIZE], tag[2] = { (uint8_t)p, (uint8_t)r };
+                        crypto_generichash(key, sizeof key, tag, sizeof tag, NULL, 0);
+                        assert_int_equal(crypto_box_seal(sealed_keys[p][r], key, sizeof key, node_pk), 0);
+                }
+}
+
+static KeyStore *node_keystore(Journal *j)
+{
+        Secret *dbkey;
+        KeyStore *ks;
+
+        assert_int_equal(secret_new(KEYSTORE_DB_KEY_SIZE, &dbkey), 0);
+        randombytes_buf(dbkey->bytes, dbkey->size);
+        assert_int_equal(keystore_open(journal_db(j), dbkey, &ks), 0);
+        secret_free(dbkey);
+        return ks;
+}
+
+/* Import the keys whose bit in `early` equals `phase` (0: before any
+ * delivery, 1: after all of them). After: an erased patron's key is refused
+ * (its tombstone came with the entries), any other imports. */
+static void import_keys(KeyStore *ks, const uint8_t early[N_PATRONS][MAX_ROTATIONS], unsigned phase)
+{
+        for (unsigned p = 0; p < N_PATRONS; p++)
+                for (unsigned r = 0; r <= rot[p]; r++) {
+                        uint8_t id[ENTRY_KEY_ID_SIZE];
+                        if (early[p][r] != phase)
+                                continue;
+                        key_id_of(p, r, id);
+                        assert_int_equal(keystore_import(ks, id, sealed_keys[p][r], node_pk, node_sk),
+                                         phase == 1 && erased_ref[p] ? -ENOKEY : 0);
+                }
+}
+
+/* No key of an erased patron survives; every other key is usable. */
+static void assert_keys(KeyStore *ks)
+{
+        for (unsigned p = 0; p < N_PATRONS; p++)
+                for (unsigned r = 0; r <= rot[p]; r++) {
+                        uint8_t id[ENTRY_KEY_ID_SIZE];
+                        Secret *k = NULL;
+                        key_id_of(p, r, id);
+                        assert_int_equal(keystore_get(ks, id, &k), erased_ref[p] ? -ENOKEY : 0);
+                        secret_free(k);
+                }
 }
 
 static void test_convergence(void **state)
@@ -421,6 +583,32 @@ static void test_convergence(void **state)
         }
         assert_true(q_int(ref, "SELECT count(*) FROM patron WHERE erased = 1;") >= 2);
         assert_true(q_int(ref, "SELECT count(*) FROM loan WHERE anonymised = 1;") >= 1);
+        /* ...and what the review found: an erasure that sorts before the
+         * registration it erases, and erased patrons whose key rotated. */
+        assert_int_equal(q_int(ref, "SELECT erased_hlc < (SELECT hlc FROM journal WHERE kind = 1 AND"
+                                    "  entity = 'p:P60') FROM patron WHERE id = 'P60';"),
+                         1);
+        {
+                unsigned rotated_erased = 0;
+                for (unsigned p = 0; p < N_PATRONS; p++) {
+                        char sql[96];
+                        snprintf(sql, sizeof sql,
+                                 "SELECT count(*) FROM patron WHERE id = 'P%u' AND erased = 1;", p);
+                        erased_ref[p] = q_int(ref, sql) == 1;
+                        rotated_erased += erased_ref[p] && rot[p] > 0;
+                }
+                assert_true(rotated_erased >= 1);
+        }
+        assert_true(q_int(ref, "SELECT count(*) FROM quarantine WHERE reason = 8;") >= 1);
+        seal_keys();
+        /* The origins' own stores, once they hold everyone's entries, agree
+         * with every receiver (their refused entries folded as refused). */
+        for (unsigned d = 0; d < N_DESKS; d++) {
+                deliver_runs(gen[d], idx, n_runs);
+                assert_reference(gen[d]);
+                store_close(gen[d]);
+                gen[d] = NULL;
+        }
         print_message("workload: %zu entries in %zu signed runs, %lld exceptions; %u orders\n", total,
                       n_runs, (long long)ref_exc_count, n_orders);
         store_close(ref);
@@ -435,9 +623,26 @@ static void test_convergence(void **state)
                 if (o % 10 == 9) {
                         /* Partition: two nodes see different parts, then gossip. */
                         Journal *a = store_open(NULL), *b = store_open(NULL);
+                        KeyStore *ka = node_keystore(a), *kb = node_keystore(b);
+                        uint8_t early[N_PATRONS][MAX_ROTATIONS];
                         size_t cut = below((unsigned)n_runs);
+
+                        /* Some keys reach the nodes before any entry,
+                         * the rest after everything. */
+                        for (unsigned p = 0; p < N_PATRONS; p++)
+                                for (unsigned r = 0; r < MAX_ROTATIONS; r++)
+                                        early[p][r] = (uint8_t)below(2);
+                        import_keys(ka, early, 0);
+                        import_keys(kb, early, 0);
                         deliver_runs(a, idx, cut);
                         deliver_runs(b, idx + cut, n_runs - cut);
+                        if (o % 20 == 19) {
+                                /* Through a relay that pulls in small batches. */
+                                Journal *relay = store_open(NULL);
+                                gossip_max(a, relay, 1 + below(8));
+                                gossip_max(relay, b, 1 + below(8));
+                                store_close(relay);
+                        }
                         gossip(a, b);
                         gossip(b, a);
                         /* Gaps that neither node can fill for the other
@@ -450,6 +655,12 @@ static void test_convergence(void **state)
                         gossip(b, a);
                         assert_reference(a);
                         assert_reference(b);
+                        import_keys(ka, early, 1);
+                        import_keys(kb, early, 1);
+                        assert_keys(ka);
+                        assert_keys(kb);
+                        keystore_free(ka);
+                        keystore_free(kb);
                         store_close(a);
                         store_close(b);
                 } else {
@@ -464,6 +675,7 @@ static void test_convergence(void **state)
         for (size_t r = 0; r < n_runs; r++)
                 batch_done(&runs[r].b);
         free(runs);
+        secret_free(node_sk);
         desks_free();
 }
 
