@@ -3,7 +3,10 @@
  * Each node keeps a version vector: per origin, the highest contiguous seq it
  * holds. Given the peer's vector, exchange_batch_build() picks what the peer
  * lacks, in one bounded batch, each origin's run ending on a signed entry so
- * the receiver can authenticate it. exchange_apply() verifies and stores a
+ * the receiver can authenticate it. The receiver verifies every signature of
+ * a run and stores only verified ones, cutting the run before the first bad
+ * one, so that it can always serve what it holds in runs that end on the
+ * origin's own signatures. exchange_apply() verifies and stores a
  * received batch and folds what it stored, in one transaction; it is
  * idempotent (a resend reports DUPLICATE), resumable (the next batch starts
  * from the acked vector) and reports an outcome per entry. An entry whose

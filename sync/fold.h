@@ -16,7 +16,8 @@
  * Conflict rules (event time is the entry's HLC; see docs/protocols.md):
  *   checkout of an item on loan to another patron: the open loan ends by an
  *     implicit checkin at this time, the new loan opens -> IMPLICIT_CHECKIN
- *   checkout of an item on loan to the same patron: a renewal (new due date)
+ *   checkout of an item on loan to the same patron: a renewal, under the
+ *     renewal's rules (limit, other patrons' holds) -> RENEW_BLOCKED if refused
  *   checkin of an item not on loan: no-op; CHECKIN_NOT_ON_LOAN unless the
  *     item's last loan was ended by a checkin (a duplicate checkin)
  *   renewal when the patron holds no open loan of it -> RENEW_AFTER_RETURN
@@ -28,8 +29,15 @@
  *     accepted, that hold stays queued for the next return -> HOLD_RETARGETED
  *   any entry naming an item never added (by then): applied to a stub item
  *     -> ITEM_UNKNOWN
- *   any entry touching a patron erased before it: applied to the anonymous
- *     stub only, personal fields dropped -> SUBJECT_ERASED
+ *   any entry touching a patron erased before it, except a loan-anonymise
+ *     (which only removes links): applied to the anonymous stub only,
+ *     personal fields dropped -> SUBJECT_ERASED
+ *
+ * Erasure. An erased patron is written as a stub linked to nothing (no key
+ * id, visits, account, payments or losing edits; its loans and holds with a
+ * NULL patron), and every key id any of its entries named is destroyed in
+ * the key store (a tombstone, whether or not the key is held), in the same
+ * transaction: erasure needs no separate shred step.
  *   update of a field whose current version the writer did not see (its
  *     base differs): the later (hlc, origin) wins, the loser's entry id and
  *     ciphertext go into the exception -> CONCURRENT_EDIT
