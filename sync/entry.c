@@ -42,6 +42,7 @@ static const struct {
         [ENTRY_VISIT] = { "visit", M(BODY_PATRON), M(BODY_PATRON) },
         [ENTRY_LOAN_ANONYMISE] = { "loan-anonymise", M(BODY_PATRON) | M(BODY_CUTOFF),
                                    M(BODY_PATRON) | M(BODY_CUTOFF) },
+        [ENTRY_FOLD_PARAMS] = { "fold-params", M(BODY_RENEW_LIMIT), M(BODY_RENEW_LIMIT) },
 };
 
 const char *entry_kind_to_string(EntryKind k)
@@ -69,9 +70,16 @@ bool entry_kind_is_patron_scoped(EntryKind k)
         }
 }
 
+bool entry_kind_is_global(EntryKind k)
+{
+        return k == ENTRY_FOLD_PARAMS;
+}
+
 void entry_entity_key(const Entry *e, char *buf, size_t size)
 {
-        if (entry_kind_is_patron_scoped(e->kind))
+        if (entry_kind_is_global(e->kind))
+                snprintf(buf, size, "%s", ENTRY_GLOBAL_ENTITY);
+        else if (entry_kind_is_patron_scoped(e->kind))
                 snprintf(buf, size, "p:%s", e->patron);
         else
                 snprintf(buf, size, "i:%s", e->item);
@@ -119,6 +127,9 @@ void entry_set_uint(Entry *e, int body_key, uint64_t value)
                 break;
         case BODY_CUTOFF:
                 e->cutoff = value;
+                break;
+        case BODY_RENEW_LIMIT:
+                e->renew_limit = value;
                 break;
         default:
                 return;
@@ -173,6 +184,8 @@ static int entry_validate(const Entry *e)
             !id_valid(e->payment_id, strnlen(e->payment_id, ENTRY_ID_MAX + 1)))
                 return -EBADMSG;
         if (ENTRY_HAS(e, BODY_TITLE) && !title_valid(e->title, strnlen(e->title, ENTRY_TITLE_MAX + 1)))
+                return -EBADMSG;
+        if (ENTRY_HAS(e, BODY_RENEW_LIMIT) && e->renew_limit > ENTRY_RENEW_LIMIT_MAX)
                 return -EBADMSG;
         if (ENTRY_HAS(e, BODY_FIELDS)) {
                 /* Encrypted fields need the key id that decrypts them. */
@@ -282,6 +295,9 @@ int entry_encode(const Entry *e, uint8_t *buf, size_t size)
                         break;
                 case BODY_CUTOFF:
                         w_uint(&w, e->cutoff);
+                        break;
+                case BODY_RENEW_LIMIT:
+                        w_uint(&w, e->renew_limit);
                         break;
                 case BODY_FIELDS:
                         w_head(&w, cbor_encode_map_start, e->n_fields);
@@ -415,6 +431,9 @@ static int decode(const uint8_t *data, size_t size, bool canonical, Entry *ret)
                         break;
                 case BODY_AMOUNT:
                         ok = next_uint(&c, &e->amount);
+                        break;
+                case BODY_RENEW_LIMIT:
+                        ok = next_uint(&c, &e->renew_limit);
                         break;
                 case BODY_CUTOFF:
                         ok = next_uint(&c, &e->cutoff);

@@ -33,6 +33,7 @@
 #define ENTRY_TITLE_MAX 256 /* item title (not personal) */
 #define ENTRY_CT_MAX 1024 /* one encrypted personal field */
 #define ENTRY_MAX_FIELDS 8
+#define ENTRY_RENEW_LIMIT_MAX 1000
 
 typedef enum EntryKind {
         ENTRY_PATRON_REGISTER = 1,
@@ -52,6 +53,9 @@ typedef enum EntryKind {
         ENTRY_PAYMENT,
         ENTRY_VISIT,
         ENTRY_LOAN_ANONYMISE,
+        /* Replicated fold parameters, from the hub or the appliance: they
+         * apply from the entry's HLC on, in fold order, on every node. */
+        ENTRY_FOLD_PARAMS,
         _ENTRY_KIND_MAX,
 } EntryKind;
 
@@ -77,6 +81,7 @@ enum {
         BODY_PAYMENT_ID = 8,
         BODY_CUTOFF = 9,
         BODY_TITLE = 10,
+        BODY_RENEW_LIMIT = 11,
         _BODY_MAX,
 };
 
@@ -106,6 +111,7 @@ typedef struct Entry {
         uint64_t expiry; /* ms since the epoch */
         uint64_t amount; /* cents */
         uint64_t cutoff; /* HLC */
+        uint64_t renew_limit; /* renewals allowed per loan, 0..ENTRY_RENEW_LIMIT_MAX */
         EntryField fields[ENTRY_MAX_FIELDS];
         size_t n_fields;
 } Entry;
@@ -114,7 +120,8 @@ typedef struct Entry {
 
 /* Set a string body field and mark it present. Returns 0 or -E2BIG. */
 int entry_set_string(Entry *e, int body_key, const char *value);
-/* Set an integer body field (BODY_DUE, _EXPIRY, _AMOUNT, _CUTOFF). */
+/* Set an integer body field (BODY_DUE, _EXPIRY, _AMOUNT, _CUTOFF,
+ * _RENEW_LIMIT). */
 void entry_set_uint(Entry *e, int body_key, uint64_t value);
 
 /* Name of a kind ("checkout"), or NULL for an unknown one. */
@@ -141,8 +148,12 @@ int entry_decode_stored(const uint8_t *data, size_t size, Entry *ret);
 void entry_hash(const uint8_t *data, size_t size, uint8_t ret[ENTRY_HASH_SIZE]);
 
 /* The fold-entity key of an entry: "p:<patron>" for patron-scoped kinds,
- * "i:<barcode>" for item-scoped ones. buf must hold ENTRY_ID_MAX + 3. */
+ * "i:<barcode>" for item-scoped ones, ENTRY_GLOBAL_ENTITY for the fold
+ * parameters. buf must hold ENTRY_ID_MAX + 3. */
+#define ENTRY_GLOBAL_ENTITY "g:fold"
 void entry_entity_key(const Entry *e, char *buf, size_t size);
 
 /* True for kinds whose entity is the patron (fold scope). */
 bool entry_kind_is_patron_scoped(EntryKind k);
+/* True for kinds whose entity is the whole node (ENTRY_FOLD_PARAMS). */
+bool entry_kind_is_global(EntryKind k);

@@ -100,6 +100,11 @@ typedef struct IndexRow {
 
 typedef struct FoldRun {
         Journal *j;
+        /* The node-wide entity (ENTRY_GLOBAL_ENTITY): the fold parameters.
+         * Every run folds its entries, in order with the rest, so each
+         * entry sees the parameters in force at its HLC. */
+        EntityHead global;
+        unsigned renew_limit;
         bool write_all; /* a full rebuild: every entity is written */
         /* A rebuild rewrites the entity index from what it folds: one row
          * per entry, in fold order. NULL otherwise. */

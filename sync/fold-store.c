@@ -225,6 +225,7 @@ static const struct {
 
 static const StateTable patron_tables[] = { T_PATRON, T_FIELD, T_ACCOUNT, T_PAYMENT, T_EXCEPTION };
 static const StateTable item_tables[] = { T_ITEM, T_LOAN, T_HOLD, T_EXCEPTION };
+static const StateTable global_tables[] = { T_EXCEPTION };
 
 static void bind_value(sqlite3_stmt *st, int col, const Value *v)
 {
@@ -440,15 +441,19 @@ static int rows_add(RowList *l, const void *entity, size_t k)
 static int entity_rows(Writer *w, RowList rows[_T_MAX], const EntityHead *head, const Exc *const *exc,
                        size_t n_exc, bool incremental)
 {
-        bool patron = head->key[0] == 'p';
-        const StateTable *tables = patron ? patron_tables : item_tables;
-        size_t n_tables = patron ? ELEMENTSOF(patron_tables) : ELEMENTSOF(item_tables);
+        bool patron = head->key[0] == 'p', global = head->key[0] == 'g';
+        const StateTable *tables = global ? global_tables : patron ? patron_tables : item_tables;
+        size_t n_tables = global   ? ELEMENTSOF(global_tables)
+                          : patron ? ELEMENTSOF(patron_tables)
+                                   : ELEMENTSOF(item_tables);
         size_t from[_T_MAX];
         int r = 0;
 
         for (size_t i = 0; i < n_tables; i++)
                 from[tables[i]] = rows[tables[i]].n;
-        if (patron) {
+        if (global) {
+                /* No state rows: the parameters act through the items. */
+        } else if (patron) {
                 const PatronState *p = (const PatronState *)head;
 
                 if (p->erased) {
@@ -542,11 +547,13 @@ int fold_write_back(FoldRun *f, bool incremental)
                 qsort(f->patrons, f->n_patrons, sizeof *f->patrons, head_cmp);
         if (f->n_items > 0)
                 qsort(f->items, f->n_items, sizeof *f->items, head_cmp);
-        /* "i:" sorts before "p:": items first. */
+        /* "g:fold" sorts before "i:", "i:" before "p:": the node-wide
+         * entity, then items, then patrons. */
+        f->global.rank = 0;
         for (size_t i = 0; i < f->n_items; i++)
-                f->items[i]->head.rank = i;
+                f->items[i]->head.rank = 1 + i;
         for (size_t i = 0; i < f->n_patrons; i++)
-                f->patrons[i]->head.rank = f->n_items + i;
+                f->patrons[i]->head.rank = 1 + f->n_items + i;
         exc = calloc(f->n_exc + 1, sizeof *exc);
         if (!exc)
                 return -ENOMEM;
@@ -554,9 +561,10 @@ int fold_write_back(FoldRun *f, bool incremental)
                 exc[i] = &f->exc[i];
         qsort(exc, f->n_exc, sizeof *exc, exc_owner_cmp);
 
-        for (size_t rank = 0; rank < f->n_items + f->n_patrons; rank++) {
-                const EntityHead *head =
-                        rank < f->n_items ? &f->items[rank]->head : &f->patrons[rank - f->n_items]->head;
+        for (size_t rank = 0; rank < 1 + f->n_items + f->n_patrons; rank++) {
+                const EntityHead *head = rank == 0            ? &f->global
+                                         : rank <= f->n_items ? &f->items[rank - 1]->head
+                                                              : &f->patrons[rank - 1 - f->n_items]->head;
                 size_t n = 0;
 
                 while (at + n < f->n_exc && exc[at + n]->owner == head)
@@ -629,7 +637,7 @@ static void bind_link(sqlite3_stmt *st, int c, size_t row, const void *links)
  * at the right edge. */
 int fold_index_write(FoldRun *f, size_t n)
 {
-        size_t n_ranks = f->n_items + f->n_patrons, *next, n_links = 0;
+        size_t n_ranks = 1 + f->n_items + f->n_patrons, *next, n_links = 0;
         IndexRow *rows;
         Link *links;
         int r;

@@ -71,7 +71,11 @@ static void fold_run_done(FoldRun *f)
 
 static int fold_run_init(FoldRun *f, Journal *j, size_t max_entities)
 {
-        *f = (FoldRun){ .j = j, .capacity = max_entities + 16 };
+        *f = (FoldRun){ .j = j, .capacity = max_entities + 16, .renew_limit = FOLD_RENEW_LIMIT_DEFAULT };
+        /* Its exceptions are compared with the stored ones like any
+         * entity's, so writing it back costs nothing when they are equal. */
+        snprintf(f->global.key, sizeof f->global.key, "%s", ENTRY_GLOBAL_ENTITY);
+        f->global.write = true;
         /* hsearch_r wants headroom to keep probe chains short. */
         if (!hcreate_r(f->capacity * 2, &f->map))
                 return -ENOMEM;
@@ -84,6 +88,8 @@ static void *entity_get(FoldRun *f, const char *key)
 {
         ENTRY q = { .key = (char *)key }, *found;
 
+        if (strcmp(key, ENTRY_GLOBAL_ENTITY) == 0)
+                return &f->global;
         if (hsearch_r(q, FIND, &found, &f->map) && found)
                 return found->data;
         if (f->n_entities >= f->capacity)
@@ -325,7 +331,7 @@ static bool other_patron_holds(ItemState *it, PatronState *p)
 static int fold_renew(FoldRun *f, ItemState *it, Loan *cur, PatronState *p, const Entry *e)
 {
         assert(cur && cur->patron == p);
-        if (cur->renewals >= f->j->params.renew_limit)
+        if (cur->renewals >= f->renew_limit)
                 return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "limit", NULL, NULL, 0);
         if (other_patron_holds(it, p))
                 return exc_add(f, &it->head, e, EXC_RENEW_BLOCKED, "hold", NULL, NULL, 0);
@@ -475,6 +481,14 @@ static int fold_entry(FoldRun *f, const Entry *e, bool refused, IndexRow *ix)
 {
         int r;
 
+        if (entry_kind_is_global(e->kind)) {
+                ix->owner = &f->global;
+                if (refused)
+                        return exc_add(f, &f->global, e, EXC_QUARANTINED, "unauthorized", NULL, NULL, 0);
+                assert(e->kind == ENTRY_FOLD_PARAMS && e->renew_limit <= ENTRY_RENEW_LIMIT_MAX);
+                f->renew_limit = (unsigned)e->renew_limit;
+                return 0;
+        }
         if (entry_kind_is_patron_scoped(e->kind)) {
                 PatronState *p = patron_get(f, e->patron);
                 if (!p)
@@ -705,9 +719,11 @@ static bool patron_entry_affects_items(const Entry *e)
 int fold_apply(Journal *j, const int64_t *ids, size_t n)
 {
         _cleanup_stmt_ sqlite3_stmt *items_of = NULL, *patrons_of = NULL, *refs_of = NULL;
+        _cleanup_stmt_ sqlite3_stmt *all_items = NULL;
         KeySet keys = { 0 }, expand = { 0 }, direct_patrons = { 0 };
         RefList refs = { 0 };
         FoldRun f = { 0 };
+        bool params_changed = false;
         size_t n_direct;
         Entry e;
         int r;
@@ -752,6 +768,7 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                 r = keyset_add(&keys, key);
                 if (r < 0)
                         goto out;
+                params_changed = params_changed || entry_kind_is_global(e.kind);
                 if (key[0] == 'p') {
                         r = keyset_add(&direct_patrons, key);
                         if (r < 0)
@@ -765,6 +782,21 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         }
         keyset_unique(&expand);
         keyset_unique(&direct_patrons);
+        /* The parameters in force at each entry's HLC are an input of every
+         * run; a change of them (rare) can change how any item folds. */
+        r = keyset_add(&keys, ENTRY_GLOBAL_ENTITY);
+        if (r < 0)
+                goto out;
+        if (params_changed) {
+                r = db_prepare(j->db,
+                               "SELECT DISTINCT substr(entity, 3) FROM entity_entry "
+                               "WHERE entity >= 'i:' AND entity < 'i;';",
+                               &all_items);
+                if (r >= 0)
+                        r = keyset_add_rows(&keys, all_items, "i:");
+                if (r < 0)
+                        goto out;
+        }
         for (size_t i = 0; i < expand.n; i++) {
                 sqlite3_bind_text(items_of, 1, expand.v[i], -1, SQLITE_STATIC);
                 r = keyset_add_rows(&keys, items_of, "i:");

@@ -53,6 +53,9 @@
 
 #include "sync/journal.h"
 
+/* Renewals allowed per loan until an ENTRY_FOLD_PARAMS entry says otherwise. */
+#define FOLD_RENEW_LIMIT_DEFAULT 3
+
 typedef enum FoldException {
         EXC_IMPLICIT_CHECKIN = 1,
         EXC_CHECKIN_NOT_ON_LOAN,

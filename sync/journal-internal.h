@@ -10,7 +10,6 @@ void fold_writer_free(FoldWriter *w);
 struct Journal {
         sqlite3 *db;
         FoldWriter *writer; /* fold.c's statements, prepared on first use */
-        FoldParams params;
         sqlite3_stmt *insert, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
         sqlite3_stmt *pend_put, *pend_get, *pend_del; /* exchange.c */
         sqlite3_stmt *bytes_by_id; /* fold.c */

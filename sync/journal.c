@@ -84,7 +84,7 @@ Journal *journal_free(Journal *j)
         return NULL;
 }
 
-int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
+int journal_open(sqlite3 *db, Journal **ret)
 {
         _cleanup_(journal_freep) Journal *j = NULL;
         int r;
@@ -107,10 +107,6 @@ int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret)
         if (!j)
                 return -ENOMEM;
         j->db = db;
-        if (params)
-                j->params = *params;
-        if (j->params.renew_limit == 0)
-                j->params.renew_limit = 3;
 
         struct {
                 sqlite3_stmt **st;

@@ -69,14 +69,11 @@ typedef struct SyncTrust {
 
 typedef struct Journal Journal;
 
-/* Tunables of the fold (see fold.h). */
-typedef struct FoldParams {
-        unsigned renew_limit; /* renewals allowed per loan; 0 selects 3 */
-} FoldParams;
-
 /* Open the journal on db (borrowed; it must outlive the journal), creating
- * or upgrading the schema. params may be NULL. Returns 0 or -errno. */
-int journal_open(sqlite3 *db, const FoldParams *params, Journal **ret);
+ * or upgrading the schema. Returns 0 or -errno. The fold's parameters are
+ * not an argument: they are replicated state (ENTRY_FOLD_PARAMS entries),
+ * so that every node folds the same history the same way. */
+int journal_open(sqlite3 *db, Journal **ret);
 Journal *journal_free(Journal *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Journal *, journal_free);
 

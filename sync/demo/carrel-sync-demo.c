@@ -53,7 +53,7 @@ static void node_open(Node *n, uint8_t id)
 
         snprintf(path, sizeof path, "%s/%s.db", dir, n->name);
         check(db_open(path, DB_OPEN_CREATE, &n->db), "open store");
-        check(journal_open(n->db, NULL, &n->j), "open journal");
+        check(journal_open(n->db, &n->j), "open journal");
         check(journal_signer_new(origin, NULL, &n->signer), "journal key");
         hlc_init(&n->clock, 0);
 }

@@ -55,7 +55,7 @@ static Journal *open_store(const char *name, sqlite3 **ret_db)
         r = db_open(path, DB_OPEN_CREATE, ret_db);
         if (r < 0)
                 die("db_open", r);
-        r = journal_open(*ret_db, NULL, &j);
+        r = journal_open(*ret_db, &j);
         if (r < 0)
                 die("journal_open", r);
         return j;
@@ -290,7 +290,7 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_pat
         double t;
         int r;
 
-        if (sqlite3_open(":memory:", &sdb) != SQLITE_OK || journal_open(sdb, NULL, &scratch) < 0)
+        if (sqlite3_open(":memory:", &sdb) != SQLITE_OK || journal_open(sdb, &scratch) < 0)
                 die("scratch", -EIO);
         /* The same work in every store: 100 blocks of patrons B, and 900
          * checkouts of the items of patrons A, by patrons C (10 each). A, B

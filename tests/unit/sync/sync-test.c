@@ -71,7 +71,7 @@ Journal *store_open(const char *path)
                         SQLITE_OK);
                 assert_int_equal(db_exec(db, "PRAGMA foreign_keys=ON;"), 0);
         }
-        assert_int_equal(journal_open(db, NULL, &j), 0);
+        assert_int_equal(journal_open(db, &j), 0);
         return j;
 }
 

@@ -18,6 +18,7 @@
  * rotations (patron updates under a new key id), erasures recorded at an
  * earlier HLC than the registration they erase (a desk whose clock runs
  * behind), entries the authorizer refuses (stored refused at the origin),
+ * changes of the replicated fold parameters (the renewal limit),
  * deliveries with a forged signature inside a run, and keys imported both
  * before and after the erasure reaches a node. On every node: no key of an
  * erased patron survives, no fold-state row links an erased patron, and
@@ -168,6 +169,11 @@ static Entry random_op(unsigned d, uint64_t t, uint64_t *last_field_hlc)
                 /* Erasures are rare; patrons P0..P3 only. */
                 patron_name(pa, p % 4);
                 e = mk(ENTRY_PATRON_ERASE, pa, NULL);
+        } else if (w == 97 && d == 0) {
+                /* Desk 1 stands in for the appliance: now and then it
+                 * changes the renewal limit for everyone. */
+                e = mk(ENTRY_FOLD_PARAMS, NULL, NULL);
+                entry_set_uint(&e, BODY_RENEW_LIMIT, 1 + below(4));
         } else
                 e = mk(ENTRY_ITEM_UPDATE, NULL, it);
         if (below(100) == 0)
@@ -600,6 +606,7 @@ static void test_convergence(void **state)
                 assert_true(rotated_erased >= 1);
         }
         assert_true(q_int(ref, "SELECT count(*) FROM quarantine WHERE reason = 8;") >= 1);
+        assert_true(q_int(ref, "SELECT count(*) FROM journal WHERE kind = 18;") >= 1); /* fold-params */
         seal_keys();
         /* The origins' own stores, once they hold everyone's entries, agree
          * with every receiver (their refused entries folded as refused). */

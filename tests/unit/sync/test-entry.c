@@ -47,6 +47,10 @@ static Entry sample(EntryKind k)
                 e = mk(k, "P1", NULL);
                 entry_set_uint(&e, BODY_CUTOFF, 42);
                 break;
+        case ENTRY_FOLD_PARAMS:
+                e = mk(k, NULL, NULL);
+                entry_set_uint(&e, BODY_RENEW_LIMIT, 5);
+                break;
         default:
                 e = mk(k, "P1", NULL);
         }
@@ -55,6 +59,23 @@ static Entry sample(EntryKind k)
         e.seq = 7;
         e.hlc = 1ull << 40;
         return e;
+}
+
+static void test_fold_params_bounded(void **state)
+{
+        uint8_t buf[ENTRY_MAX_SIZE];
+        Entry e = sample(ENTRY_FOLD_PARAMS);
+
+        entry_set_uint(&e, BODY_RENEW_LIMIT, ENTRY_RENEW_LIMIT_MAX);
+        assert_true(entry_encode(&e, buf, sizeof buf) > 0);
+        entry_set_uint(&e, BODY_RENEW_LIMIT, ENTRY_RENEW_LIMIT_MAX + 1);
+        assert_int_equal(entry_encode(&e, buf, sizeof buf), -EINVAL);
+        /* Its entity is the node-wide one. */
+        {
+                char key[ENTRY_ID_MAX + 3];
+                entry_entity_key(&e, key, sizeof key);
+                assert_string_equal(key, ENTRY_GLOBAL_ENTITY);
+        }
 }
 
 static void test_round_trip_every_kind(void **state)
@@ -193,6 +214,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip_every_kind),
+                cmocka_unit_test(test_fold_params_bounded),
                 cmocka_unit_test(test_refuses_versions_kinds_and_keys),
                 cmocka_unit_test(test_schema_checks),
                 cmocka_unit_test(test_non_canonical_refused),

@@ -106,6 +106,46 @@ static void test_checkout_same_patron_renewal_rules(void **state)
         assert_rebuild_equal();
 }
 
+/* Defect: the renewal limit was a per-process argument, so two nodes
+ * opened with different values diverged silently. It is replicated state:
+ * a fold-params entry applies from its HLC on, on every node, and one that
+ * arrives late re-folds what it changes. */
+static void test_fold_params_replicated(void **state)
+{
+        Journal *rx = store_open(NULL);
+        Entry params = mk(ENTRY_FOLD_PARAMS, NULL, NULL);
+        ExchangeResult res[16];
+        VersionVector vv;
+        uint8_t a[32], b[32];
+        Batch batch;
+        Hlc clock;
+
+        base_items();
+        put(j, d1, 1000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
+        put(j, d1, 1100, mk_due(ENTRY_RENEW, "P1", "X1", 9 * DAY));
+        put(j, d1, 1300, mk_due(ENTRY_RENEW, "P1", "X1", 10 * DAY));
+        assert_int_equal(q_int(j, "SELECT renewals FROM loan;"), 2); /* the default limit, 3 */
+        /* The hub lowered the limit to 1 at 1200; it reaches us late. */
+        entry_set_uint(&params, BODY_RENEW_LIMIT, 1);
+        put(j, d2, 1200, params);
+        assert_int_equal(q_int(j, "SELECT renewals FROM loan;"), 1);
+        assert_int_equal(q_int(j, "SELECT due FROM loan;"), (int64_t)(9 * DAY));
+        assert_int_equal(n_exc(j, EXC_RENEW_BLOCKED), 1);
+        assert_rebuild_equal();
+        /* Another node with the same entries folds the same, whatever it
+         * was opened with (nothing: there is no parameter to pass). */
+        assert_int_equal(version_vector_get(rx, &vv), 0);
+        assert_int_equal(exchange_batch_build(j, &vv, 0, 0, &batch), 0);
+        version_vector_done(&vv);
+        hlc_init(&clock, 0);
+        assert_true(exchange_apply(rx, &test_trust, &clock, 10000, &batch, res) > 0);
+        digest_of(j, a);
+        digest_of(rx, b);
+        assert_memory_equal(a, b, 32);
+        batch_done(&batch);
+        store_close(rx);
+}
+
 static void test_duplicate_checkin(void **state)
 {
         base_items();
@@ -371,6 +411,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_checkout_same_patron_is_renewal, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_checkout_same_patron_renewal_rules, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_anonymise_after_erasure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fold_params_replicated, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_origin_decides_as_receivers, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicate_checkin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_renew_after_return, setup, teardown),

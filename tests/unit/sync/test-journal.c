@@ -183,7 +183,7 @@ static void test_newer_schema_refused(void **state)
         assert_int_equal(db_exec(journal_db(j), "INSERT INTO schema_version (version) VALUES (99);"), 0);
         store_close(j);
         assert_int_equal(db_open(path, 0, &db), 0);
-        assert_int_equal(journal_open(db, NULL, &j2), -EPROTONOSUPPORT);
+        assert_int_equal(journal_open(db, &j2), -EPROTONOSUPPORT);
         db_close(db);
 }
 
