@@ -4,6 +4,7 @@
  * lookup uses glibc's hsearch_r: the table is sized once per run from the
  * number of entries, which bounds the number of entities. */
 #include <assert.h>
+#include <endian.h>
 #include <errno.h>
 #include <search.h>
 #include <stdio.h>
@@ -932,17 +933,18 @@ int fold_digest(Journal *j, uint8_t ret[32])
                         int cols = sqlite3_column_count(st);
                         for (int c = 0; c < cols; c++) {
                                 uint8_t type = (uint8_t)sqlite3_column_type(st, c);
-                                uint64_t len;
+                                uint64_t len, le;
                                 crypto_generichash_update(&h, &type, 1);
                                 if (type == SQLITE_INTEGER) {
-                                        int64_t v = sqlite3_column_int64(st, c);
+                                        uint64_t v = htole64((uint64_t)sqlite3_column_int64(st, c));
                                         crypto_generichash_update(&h, (const uint8_t *)&v, sizeof v);
                                 } else if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
                                         const void *p = type == SQLITE_TEXT
                                                                 ? (const void *)sqlite3_column_text(st, c)
                                                                 : sqlite3_column_blob(st, c);
                                         len = (uint64_t)sqlite3_column_bytes(st, c);
-                                        crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
+                                        le = htole64(len);
+                                        crypto_generichash_update(&h, (const uint8_t *)&le, sizeof le);
                                         if (len)
                                                 crypto_generichash_update(&h, p, len);
                                 }

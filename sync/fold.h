@@ -85,16 +85,13 @@ typedef enum HoldState {
 
 const char *fold_exception_to_string(FoldException e);
 
-/* Fold newly stored journal rows (ids from journal_insert_locked) into the
- * materialised state, re-folding only the entities they affect. Must run in
- * the transaction that stored them. Returns 0 or -errno; on failure the
- * caller rolls back. */
-int fold_apply(Journal *j, const int64_t *ids, size_t n);
-
 /* Drop the materialised state and fold every stored entry again, in its own
  * transaction. Returns the number of entries folded or -errno. */
 int64_t fold_rebuild(Journal *j);
 
 /* BLAKE2b-256 over every state table and the exception list, row by row in
- * primary-key order: equal digests mean equal state. Returns 0 or -errno. */
+ * primary-key order: equal digests mean equal state. Integers and lengths
+ * are hashed as fixed-width little-endian, so digests compare across
+ * machines of any byte order (a hub with its branches). Returns 0 or
+ * -errno. */
 int fold_digest(Journal *j, uint8_t ret[32]);

@@ -38,6 +38,13 @@ int journal_index_catch_up(Journal *j);
 int journal_index_rewrite(Journal *j, size_t n_entries, DbBindRow bind_entry, const void *entries,
                           size_t n_links, DbBindRow bind_link, const void *links);
 
+/* Fold newly stored journal rows (ids from journal_insert_locked) into the
+ * materialised state, re-folding only the entities they affect (fold.c;
+ * private: journal_append and exchange_apply call it). Must run in the
+ * transaction that stored them. Returns 0 or -errno; on failure the caller
+ * rolls back. */
+int fold_apply(Journal *j, const int64_t *ids, size_t n);
+
 int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
                     const uint8_t hash[ENTRY_HASH_SIZE]);
 
