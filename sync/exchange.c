@@ -9,7 +9,7 @@
 #include "lib/db.h"
 #include "sync/cbor-cursor.h"
 #include "sync/exchange.h"
-#include "sync/fold.h"
+#include "sync/exchange-internal.h"
 #include "sync/journal-internal.h"
 
 #define BATCH_VERSION 1
@@ -300,8 +300,8 @@ typedef struct Apply {
         const SyncTrust *trust;
         Hlc *clock;
         uint64_t now_ms;
-        int64_t *ids;
-        size_t n_ids, cap_ids;
+        JournalIds *ids;
+        /* The exchange's own statements, on the pending table. */
         sqlite3_stmt *pend_put, *pend_get, *pend_del;
 } Apply;
 
@@ -323,20 +323,6 @@ static int quarantine(Apply *a, const Item *it, const BatchEntry *be, Quarantine
                                   it->hash, reason, be->bytes, be->size);
 }
 
-static int ids_push(Apply *a, int64_t id)
-{
-        if (a->n_ids == a->cap_ids) {
-                size_t cap = a->cap_ids ? a->cap_ids * 2 : 256;
-                int64_t *p = realloc(a->ids, cap * sizeof *p);
-                if (!p)
-                        return -ENOMEM;
-                a->ids = p;
-                a->cap_ids = cap;
-        }
-        a->ids[a->n_ids++] = id;
-        return 0;
-}
-
 /* Store one authenticated entry that continues the chain. Returns 1 if it
  * was refused by the authorizer (stored, not folded), 0 if accepted. */
 static int store(Apply *a, const Entry *e, const uint8_t *bytes, size_t size, const uint8_t *hash,
@@ -355,7 +341,7 @@ static int store(Apply *a, const Entry *e, const uint8_t *bytes, size_t size, co
         r = journal_insert_locked(a->j, e, bytes, size, hash, sig, refused, &id);
         if (r < 0)
                 return r;
-        r = ids_push(a, id);
+        r = journal_ids_push(a->ids, id);
         if (r < 0)
                 return r;
         if (refused) {
@@ -552,17 +538,20 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
         return journal_set_tip(a->j, origin, tip, tip_hash);
 }
 
-int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_ms, const Batch *b,
-                   ExchangeResult *results)
+int exchange_apply_locked(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_ms, const Batch *b,
+                          ExchangeResult *results, JournalIds *ids)
 {
         _cleanup_free_ Item *items = NULL;
         _cleanup_free_ size_t *pos = NULL;
         _cleanup_free_ bool *done = NULL;
-        Apply a = { .j = j, .trust = trust, .clock = clock, .now_ms = now_ms };
+        _cleanup_stmt_ sqlite3_stmt *pend_put = NULL, *pend_get = NULL, *pend_del = NULL;
+        Apply a = { .j = j, .trust = trust, .clock = clock, .now_ms = now_ms, .ids = ids };
         int r, applied = 0;
 
-        assert_return(j && trust && trust->device_lookup && clock && b && (results || b->n == 0), -EINVAL);
+        assert_return(j && trust && trust->device_lookup && clock && b && (results || b->n == 0) && ids,
+                      -EINVAL);
         assert_return(b->n <= EXCHANGE_BATCH_MAX_ENTRIES, -E2BIG);
+        assert_return(!sqlite3_get_autocommit(journal_db(j)), -EINVAL); /* inside the caller's transaction */
         if (b->n == 0)
                 return 0;
         items = calloc(b->n, sizeof *items);
@@ -576,14 +565,21 @@ int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_
                 entry_hash(b->e[i].bytes, b->e[i].size, items[i].hash);
         }
 
-        /* The journal's pending-table statements. */
-        a.pend_put = j->pend_put;
-        a.pend_get = j->pend_get;
-        a.pend_del = j->pend_del;
-
-        r = db_begin(j->db);
+        r = db_prepare(
+                j->db,
+                "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);",
+                &pend_put);
+        if (r >= 0)
+                r = db_prepare(j->db, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;",
+                               &pend_get);
+        if (r >= 0)
+                r = db_prepare(j->db, "DELETE FROM pending WHERE origin = ? AND seq < ?;", &pend_del);
         if (r < 0)
-                goto out;
+                return r;
+        a.pend_put = pend_put;
+        a.pend_get = pend_get;
+        a.pend_del = pend_del;
+
         for (size_t i = 0; i < b->n; i++) {
                 size_t m = 0;
 
@@ -593,7 +589,7 @@ int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_
                         done[i] = true;
                         r = quarantine(&a, &items[i], &b->e[i], QUARANTINE_MALFORMED, &results[i]);
                         if (r < 0)
-                                goto fail;
+                                return r;
                         continue;
                 }
                 /* All of this origin's entries, in batch order. */
@@ -605,19 +601,7 @@ int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_
                         }
                 r = apply_origin(&a, b, items, pos, m, results, &applied);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
-        r = fold_apply(j, a.ids, a.n_ids);
-        if (r < 0)
-                goto fail;
-        r = db_commit(j->db);
-        if (r < 0)
-                goto fail;
-        r = applied;
-        goto out;
-fail:
-        db_rollback(j->db);
-out:
-        free(a.ids);
-        return r;
+        return applied;
 }

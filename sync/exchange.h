@@ -92,11 +92,5 @@ typedef struct ExchangeResult {
 
 const char *exchange_outcome_to_string(ExchangeOutcome o);
 
-/* Verify, store and fold a received batch, in one transaction (durable on
- * return). clock is merged with every accepted entry; now_ms is the
- * receiver's wall clock (the CLOCK_SKEW bound is clock->max_skew_ms).
- * results (b->n slots) receives one outcome per batch entry, in batch order.
- * Returns the number of entries applied (including released held ones), or
- * -errno with nothing stored. */
-int exchange_apply(Journal *j, const SyncTrust *trust, Hlc *clock, uint64_t now_ms, const Batch *b,
-                   ExchangeResult *results);
+/* Received batches are verified, stored and folded through the store:
+ * sync_store_apply() (sync/store.h). */

@@ -9,7 +9,18 @@
 #include <string.h>
 
 #include "sync/entry.h"
+#include "sync/fold-internal.h"
 #include "sync/journal-internal.h"
+
+typedef struct FoldWriter FoldWriter;
+void fold_writer_free(FoldWriter *w);
+
+/* The fold's own statements (fold-internal.h). */
+struct Fold {
+        Journal *j;
+        FoldWriter *writer; /* fold-store.c's, prepared on first use */
+        sqlite3_stmt *bytes_by_id, *items_of, *patrons_of, *refs_of;
+};
 
 typedef struct EntryId {
         uint8_t origin[ENTRY_ORIGIN_SIZE];
@@ -99,6 +110,7 @@ typedef struct IndexRow {
 } IndexRow;
 
 typedef struct FoldRun {
+        Fold *fold;
         Journal *j;
         /* The node-wide entity (ENTRY_GLOBAL_ENTITY): the fold parameters.
          * Every run folds its entries, in order with the rest, so each

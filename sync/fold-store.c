@@ -364,24 +364,24 @@ static int shred_keys(Writer *w, const PatronState *p)
         return 0;
 }
 
-/* The journal's writer, prepared on first use and kept. */
-static int writer_get(Journal *j, Writer **ret)
+/* The fold's writer, prepared on first use and kept. */
+static int writer_get(Fold *fold, Writer **ret)
 {
         Writer *w;
         int r;
 
-        if (!j->writer) {
+        if (!fold->writer) {
                 w = calloc(1, sizeof *w);
                 if (!w)
                         return -ENOMEM;
-                r = writer_init(j->db, w);
+                r = writer_init(journal_db(fold->j), w);
                 if (r < 0) {
                         fold_writer_free(w);
                         return r;
                 }
-                j->writer = w;
+                fold->writer = w;
         }
-        *ret = j->writer;
+        *ret = fold->writer;
         return 0;
 }
 
@@ -537,7 +537,7 @@ int fold_write_back(FoldRun *f, bool incremental)
         Writer *w;
         int r;
 
-        r = writer_get(f->j, &w);
+        r = writer_get(f->fold, &w);
         if (r < 0)
                 return r;
         /* In key order: each table's B-tree then grows at its right edge,

@@ -13,8 +13,8 @@
 #include <sodium.h>
 
 #include "lib/db.h"
+#include "sync/fold-internal.h"
 #include "sync/fold-state.h"
-#include "sync/fold.h"
 #include "sync/hlc.h"
 
 static const char *const exception_names[_EXC_MAX] = {
@@ -70,9 +70,12 @@ static void fold_run_done(FoldRun *f)
                 hdestroy_r(&f->map);
 }
 
-static int fold_run_init(FoldRun *f, Journal *j, size_t max_entities)
+static int fold_run_init(FoldRun *f, Fold *fold, size_t max_entities)
 {
-        *f = (FoldRun){ .j = j, .capacity = max_entities + 16, .renew_limit = FOLD_RENEW_LIMIT_DEFAULT };
+        *f = (FoldRun){ .fold = fold,
+                        .j = fold->j,
+                        .capacity = max_entities + 16,
+                        .renew_limit = FOLD_RENEW_LIMIT_DEFAULT };
         /* Its exceptions are compared with the stored ones like any
          * entity's, so writing it back costs nothing when they are equal. */
         snprintf(f->global.key, sizeof f->global.key, "%s", ENTRY_GLOBAL_ENTITY);
@@ -574,7 +577,7 @@ static int fold_refs_read(FoldRun *f, const RefList *refs, sqlite3_stmt *st);
  * entry is the cursor's next row, read without a fresh B-tree descent. */
 static int fold_refs(FoldRun *f, RefList *refs)
 {
-        sqlite3_stmt *st = f->j->bytes_by_id;
+        sqlite3_stmt *st = f->fold->bytes_by_id;
         int r;
 
         /* A journal appended in clock order is read in fold order already. */
@@ -608,8 +611,9 @@ static int fold_refs_read(FoldRun *f, const RefList *refs, sqlite3_stmt *st)
                 }
                 if (r == 0) {
                         sqlite3_reset(st);
-                        sqlite3_bind_int64(st, 1, want);
-                        r = db_step(st);
+                        r = db_bind_int64(st, 1, want);
+                        if (r >= 0)
+                                r = db_step(st);
                         if (r < 0)
                                 return r;
                         if (r == 0 || sqlite3_column_int64(st, 0) != want)
@@ -717,9 +721,53 @@ static bool patron_entry_affects_items(const Entry *e)
         }
 }
 
-int fold_apply(Journal *j, const int64_t *ids, size_t n)
+Fold *fold_free(Fold *fold)
 {
-        _cleanup_stmt_ sqlite3_stmt *items_of = NULL, *patrons_of = NULL, *refs_of = NULL;
+        if (!fold)
+                return NULL;
+        fold_writer_free(fold->writer);
+        sqlite3_finalize(fold->bytes_by_id);
+        sqlite3_finalize(fold->items_of);
+        sqlite3_finalize(fold->patrons_of);
+        sqlite3_finalize(fold->refs_of);
+        free(fold);
+        return NULL;
+}
+
+int fold_new(Journal *j, Fold **ret)
+{
+        _cleanup_(fold_freep) Fold *fold = NULL;
+        int r;
+
+        assert_return(j && ret, -EINVAL);
+        fold = calloc(1, sizeof *fold);
+        if (!fold)
+                return -ENOMEM;
+        fold->j = j;
+        r = db_prepare(j->db, "SELECT id, bytes, refused FROM journal WHERE id >= ? ORDER BY id;",
+                       &fold->bytes_by_id);
+        if (r >= 0)
+                r = db_prepare(j->db, "SELECT item FROM patron_item WHERE patron = ?;", &fold->items_of);
+        if (r >= 0)
+                r = db_prepare(
+                        j->db,
+                        "SELECT DISTINCT link FROM entity_entry WHERE entity = ? AND link IS NOT NULL;",
+                        &fold->patrons_of);
+        if (r >= 0)
+                r = db_prepare(j->db,
+                               "SELECT j.hlc, j.origin, j.seq, j.id FROM entity_entry AS e "
+                               "JOIN journal AS j ON j.id = e.jid WHERE e.entity = ?;",
+                               &fold->refs_of);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(fold);
+        return 0;
+}
+
+int fold_apply(Fold *fold, const int64_t *ids, size_t n)
+{
+        Journal *j = fold ? fold->j : NULL;
+        sqlite3_stmt *items_of, *patrons_of, *refs_of;
         _cleanup_stmt_ sqlite3_stmt *all_items = NULL;
         KeySet keys = { 0 }, expand = { 0 }, direct_patrons = { 0 };
         RefList refs = { 0 };
@@ -729,24 +777,13 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         Entry e;
         int r;
 
-        assert_return(j && (ids || n == 0), -EINVAL);
+        assert_return(fold && (ids || n == 0), -EINVAL);
         if (n == 0)
                 return 0;
+        items_of = fold->items_of;
+        patrons_of = fold->patrons_of;
+        refs_of = fold->refs_of;
         r = journal_index_catch_up(j);
-        if (r < 0)
-                goto out;
-        r = db_prepare(j->db, "SELECT item FROM patron_item WHERE patron = ?;", &items_of);
-        if (r < 0)
-                goto out;
-        r = db_prepare(j->db,
-                       "SELECT DISTINCT link FROM entity_entry WHERE entity = ? AND link IS NOT NULL;",
-                       &patrons_of);
-        if (r < 0)
-                goto out;
-        r = db_prepare(j->db,
-                       "SELECT j.hlc, j.origin, j.seq, j.id FROM entity_entry AS e "
-                       "JOIN journal AS j ON j.id = e.jid WHERE e.entity = ?;",
-                       &refs_of);
         if (r < 0)
                 goto out;
 
@@ -799,8 +836,9 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
                         goto out;
         }
         for (size_t i = 0; i < expand.n; i++) {
-                sqlite3_bind_text(items_of, 1, expand.v[i], -1, SQLITE_STATIC);
-                r = keyset_add_rows(&keys, items_of, "i:");
+                r = db_bind_text(items_of, 1, expand.v[i]);
+                if (r >= 0)
+                        r = keyset_add_rows(&keys, items_of, "i:");
                 if (r < 0)
                         goto out;
         }
@@ -811,21 +849,24 @@ int fold_apply(Journal *j, const int64_t *ids, size_t n)
         for (size_t i = 0; i < n_direct; i++) {
                 if (keys.v[i][0] != 'i')
                         continue;
-                sqlite3_bind_text(patrons_of, 1, keys.v[i], -1, SQLITE_TRANSIENT);
-                r = keyset_add_rows(&keys, patrons_of, "p:");
+                /* keys.v may move as keys grow; the strings do not. */
+                r = db_bind_text(patrons_of, 1, keys.v[i]);
+                if (r >= 0)
+                        r = keyset_add_rows(&keys, patrons_of, "p:");
                 if (r < 0)
                         goto out;
         }
         keyset_unique(&keys);
         /* 3. Their entries, folded in order, written back. */
         for (size_t i = 0; i < keys.n; i++) {
-                sqlite3_bind_text(refs_of, 1, keys.v[i], -1, SQLITE_STATIC);
-                r = refs_add_rows(refs_of, &refs);
+                r = db_bind_text(refs_of, 1, keys.v[i]);
+                if (r >= 0)
+                        r = refs_add_rows(refs_of, &refs);
                 sqlite3_reset(refs_of);
                 if (r < 0)
                         goto out;
         }
-        r = fold_run_init(&f, j, keys.n + 2 * refs.n);
+        r = fold_run_init(&f, fold, keys.n + 2 * refs.n);
         if (r < 0)
                 goto out;
         for (size_t i = 0; i < keys.n; i++) {
@@ -854,17 +895,16 @@ out:
         return r;
 }
 
-int64_t fold_rebuild(Journal *j)
+int64_t fold_rebuild(Fold *fold)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        Journal *j = fold ? fold->j : NULL;
         RefList refs = { 0 };
         FoldRun f = { 0 };
         int r;
 
-        assert_return(j, -EINVAL);
-        r = db_begin(j->db);
-        if (r < 0)
-                return r;
+        assert_return(fold, -EINVAL);
+        assert_return(!sqlite3_get_autocommit(j->db), -EINVAL); /* inside the caller's transaction */
         r = db_exec(j->db, "DELETE FROM patron; DELETE FROM patron_field; DELETE FROM account;"
                            "DELETE FROM payment; DELETE FROM item; DELETE FROM loan; DELETE FROM hold;"
                            "DELETE FROM exception;");
@@ -877,7 +917,7 @@ int64_t fold_rebuild(Journal *j)
         r = refs_add_rows(st, &refs);
         if (r < 0)
                 goto out;
-        r = fold_run_init(&f, j, 2 * refs.n);
+        r = fold_run_init(&f, fold, 2 * refs.n);
         if (r < 0)
                 goto out;
         f.write_all = true;
@@ -893,12 +933,7 @@ int64_t fold_rebuild(Journal *j)
         if (r < 0)
                 goto out;
         r = fold_index_write(&f, refs.n);
-        if (r < 0)
-                goto out;
-        r = db_commit(j->db);
 out:
-        if (r < 0)
-                db_rollback(j->db);
         fold_run_done(&f);
         free(refs.v);
         return r < 0 ? r : (int64_t)refs.n;

@@ -85,10 +85,6 @@ typedef enum HoldState {
 
 const char *fold_exception_to_string(FoldException e);
 
-/* Drop the materialised state and fold every stored entry again, in its own
- * transaction. Returns the number of entries folded or -errno. */
-int64_t fold_rebuild(Journal *j);
-
 /* BLAKE2b-256 over every state table and the exception list, row by row in
  * primary-key order: equal digests mean equal state. Integers and lengths
  * are hashed as fixed-width little-endian, so digests compare across

@@ -1,21 +1,46 @@
-/* Private parts of the journal, shared by fold.c and exchange.c. */
+/* Private parts of the journal, for the modules layered on it: the fold,
+ * the exchange and the store (journal -> fold -> exchange -> store). Each
+ * module prepares and owns its own statements; these are the journal's. */
 #pragma once
 
 #include "lib/db-inserter.h"
 #include "sync/journal.h"
 
-typedef struct FoldWriter FoldWriter;
-void fold_writer_free(FoldWriter *w);
-
 struct Journal {
         sqlite3 *db;
-        FoldWriter *writer; /* fold.c's statements, prepared on first use */
         sqlite3_stmt *insert, *tip_get, *tip_set, *quarantine, *hash_at, *range, *by_id;
-        sqlite3_stmt *pend_put, *pend_get, *pend_del; /* exchange.c */
-        sqlite3_stmt *bytes_by_id; /* fold.c */
         sqlite3_stmt *quarantine_trim;
         DbInserter *index_entries, *index_links; /* journal_index_rewrite */
 };
+
+/* Journal row ids of newly stored entries, for the fold. */
+typedef struct JournalIds {
+        int64_t *v;
+        size_t n, capacity;
+} JournalIds;
+
+int journal_ids_push(JournalIds *ids, int64_t id);
+void journal_ids_done(JournalIds *ids);
+
+typedef enum JournalAppendFlags {
+        /* Refuse the whole append (-EACCES) if trust refuses an entry,
+         * instead of storing that entry as refused. */
+        JOURNAL_APPEND_REFUSE_UNAUTHORIZED = 1 << 0,
+} JournalAppendFlags;
+
+/* Append n entries from the signer's origin inside the caller's open
+ * transaction (see sync_store_append, which folds and commits): fills in
+ * origin, seq, hlc (from clock at now_ms) and prev of each, encodes, hashes,
+ * asks trust->authorize (trust may be NULL) about each, signs as described
+ * in journal.h, and stores them; a refused entry is stored marked refused
+ * and quarantined as UNAUTHORIZED, or with
+ * JOURNAL_APPEND_REFUSE_UNAUTHORIZED fails the call with -EACCES. The new
+ * rows' ids are appended to ids (NULL: not wanted). Returns the seq of the
+ * last entry, or -errno (-EINVAL for an entry that breaks the schema); the
+ * caller rolls back on failure. */
+int64_t journal_append_locked(Journal *j, const JournalSigner *s, const SyncTrust *trust, Hlc *clock,
+                              uint64_t now_ms, Entry *entries, size_t n, JournalAppendFlags flags,
+                              JournalIds *ids);
 
 /* Insert one decoded, already verified entry (the entity index follows in
  * journal_index_catch_up()).
@@ -37,13 +62,6 @@ int journal_index_catch_up(Journal *j);
  * or -errno. */
 int journal_index_rewrite(Journal *j, size_t n_entries, DbBindRow bind_entry, const void *entries,
                           size_t n_links, DbBindRow bind_link, const void *links);
-
-/* Fold newly stored journal rows (ids from journal_insert_locked) into the
- * materialised state, re-folding only the entities they affect (fold.c;
- * private: journal_append and exchange_apply call it). Must run in the
- * transaction that stored them. Returns 0 or -errno; on failure the caller
- * rolls back. */
-int fold_apply(Journal *j, const int64_t *ids, size_t n);
 
 int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
                     const uint8_t hash[ENTRY_HASH_SIZE]);

@@ -9,7 +9,6 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 #include "lib/secmem.h"
-#include "sync/fold.h"
 #include "sync/journal-internal.h"
 #include "sync/schema.h"
 
@@ -72,12 +71,10 @@ Journal *journal_free(Journal *j)
 {
         if (!j)
                 return NULL;
-        sqlite3_stmt **all[] = { &j->insert,   &j->tip_get,  &j->tip_set,     &j->quarantine,
-                                 &j->hash_at,  &j->range,    &j->by_id,       &j->pend_put,
-                                 &j->pend_get, &j->pend_del, &j->bytes_by_id, &j->quarantine_trim };
+        sqlite3_stmt **all[] = { &j->insert,  &j->tip_get, &j->tip_set, &j->quarantine,
+                                 &j->hash_at, &j->range,   &j->by_id,   &j->quarantine_trim };
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 sqlite3_finalize(*all[i]);
-        fold_writer_free(j->writer);
         db_inserter_free(j->index_entries);
         db_inserter_free(j->index_links);
         free(j);
@@ -126,11 +123,6 @@ int journal_open(sqlite3 *db, Journal **ret)
                              "WHERE origin = ? AND seq >= ? ORDER BY seq;" },
                 { &j->by_id,
                   "SELECT origin, seq, hlc, hash, bytes, sig, refused FROM journal WHERE id = ?;" },
-                { &j->pend_put,
-                  "INSERT OR IGNORE INTO pending (origin, seq, hash, bytes, sig) VALUES (?, ?, ?, ?, ?);" },
-                { &j->pend_get, "SELECT bytes, sig FROM pending WHERE origin = ? AND seq = ?;" },
-                { &j->pend_del, "DELETE FROM pending WHERE origin = ? AND seq < ?;" },
-                { &j->bytes_by_id, "SELECT id, bytes, refused FROM journal WHERE id >= ? ORDER BY id;" },
                 { &j->quarantine_trim, "DELETE FROM quarantine WHERE id <= ?;" },
         };
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
@@ -428,34 +420,47 @@ int64_t journal_quarantine_count(Journal *j)
         return sqlite3_column_int64(st, 0);
 }
 
-int64_t journal_append(Journal *j, const JournalSigner *s, const SyncTrust *trust, Hlc *clock,
-                       uint64_t now_ms, Entry *entries, size_t n, JournalAppendFlags flags)
+int journal_ids_push(JournalIds *ids, int64_t id)
 {
-        _cleanup_free_ int64_t *ids = NULL;
+        if (ids->n == ids->capacity) {
+                size_t cap = ids->capacity ? ids->capacity * 2 : 256;
+                int64_t *p = realloc(ids->v, cap * sizeof *p);
+                if (!p)
+                        return -ENOMEM;
+                ids->v = p;
+                ids->capacity = cap;
+        }
+        ids->v[ids->n++] = id;
+        return 0;
+}
+
+void journal_ids_done(JournalIds *ids)
+{
+        free(ids->v);
+        *ids = (JournalIds){ 0 };
+}
+
+int64_t journal_append_locked(Journal *j, const JournalSigner *s, const SyncTrust *trust, Hlc *clock,
+                              uint64_t now_ms, Entry *entries, size_t n, JournalAppendFlags flags,
+                              JournalIds *ids)
+{
         uint8_t buf[ENTRY_MAX_SIZE], hash[ENTRY_HASH_SIZE], sig[ENTRY_SIG_SIZE];
         uint64_t seq;
         int r;
 
         assert_return(j && s && clock && (entries || n == 0), -EINVAL);
         assert_return(n <= JOURNAL_APPEND_MAX, -E2BIG);
+        assert_return(!sqlite3_get_autocommit(j->db), -EINVAL); /* inside the caller's transaction */
         if (n == 0)
                 return 0;
-        if (flags & JOURNAL_APPEND_FOLD) {
-                ids = malloc(n * sizeof *ids);
-                if (!ids)
-                        return -ENOMEM;
-        }
-
-        r = db_begin(j->db);
-        if (r < 0)
-                return r;
         r = journal_tip(j, s->origin, &seq, hash);
         if (r < 0)
-                goto fail;
+                return r;
 
         for (size_t i = 0; i < n; i++) {
                 Entry *e = &entries[i];
                 bool sign, refused = false;
+                int64_t id;
                 int len;
 
                 memcpy(e->origin, s->origin, ENTRY_ORIGIN_SIZE);
@@ -463,51 +468,40 @@ int64_t journal_append(Journal *j, const JournalSigner *s, const SyncTrust *trus
                 e->hlc = hlc_now(clock, now_ms);
                 memcpy(e->prev, hash, ENTRY_HASH_SIZE);
                 len = entry_encode(e, buf, sizeof buf);
-                if (len < 0) {
-                        r = len;
-                        goto fail;
-                }
+                if (len < 0)
+                        return len;
                 entry_hash(buf, (size_t)len, hash);
-                /* The receivers' decision, taken here too (see journal.h). */
+                /* The receivers' decision, taken here too (see store.h). */
                 if (trust && trust->authorize) {
                         r = trust->authorize(trust->userdata, e->actor, e->kind, e->hlc);
                         if (r < 0)
-                                goto fail;
+                                return r;
                         refused = r == 0;
-                        if (refused && (flags & JOURNAL_APPEND_REFUSE_UNAUTHORIZED)) {
-                                r = -EACCES;
-                                goto fail;
-                        }
+                        if (refused && (flags & JOURNAL_APPEND_REFUSE_UNAUTHORIZED))
+                                return -EACCES;
                 }
                 sign = i == n - 1 || e->seq % JOURNAL_SIGN_INTERVAL == 0;
                 if (sign)
                         crypto_sign_detached(sig, NULL, buf, (size_t)len, s->sk);
-                r = journal_insert_locked(j, e, buf, (size_t)len, hash, sign ? sig : NULL, refused,
-                                          ids ? &ids[i] : NULL);
+                r = journal_insert_locked(j, e, buf, (size_t)len, hash, sign ? sig : NULL, refused, &id);
                 if (r < 0)
-                        goto fail;
+                        return r;
+                if (ids) {
+                        r = journal_ids_push(ids, id);
+                        if (r < 0)
+                                return r;
+                }
                 if (refused) {
                         r = journal_quarantine(j, e->origin, e->seq, e->hlc, hash, QUARANTINE_UNAUTHORIZED,
                                                NULL, 0);
                         if (r < 0)
-                                goto fail;
+                                return r;
                 }
         }
         r = journal_set_tip(j, s->origin, seq, hash);
         if (r < 0)
-                goto fail;
-        if (flags & JOURNAL_APPEND_FOLD) {
-                r = fold_apply(j, ids, n);
-                if (r < 0)
-                        goto fail;
-        }
-        r = db_commit(j->db);
-        if (r < 0)
-                goto fail;
+                return r;
         return (int64_t)seq;
-fail:
-        db_rollback(j->db);
-        return r;
 }
 
 int64_t journal_verify_chain(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], const uint8_t pk[32],

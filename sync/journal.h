@@ -1,7 +1,10 @@
 /* The journal store: every entry a node holds, per origin a hash chain with
  * seq 1, 2, 3... and no gaps, in SQLite (lib/db.h: WAL, synchronous=FULL).
  *
- * Signing: an origin signs chain heads, not every entry. journal_append()
+ * Entries are appended, folded and committed through the store
+ * (sync/store.h); this module holds only the journal's own tables.
+ *
+ * Signing: an origin signs chain heads, not every entry. An append
  * signs the last entry of every batch and every JOURNAL_SIGN_INTERVAL-th
  * entry, so that a relay can always cut an origin's chain at a signed entry
  * (exchange.h) and one signature authenticates the prefix it closes. A
@@ -51,8 +54,8 @@ int journal_signer_new(const uint8_t origin[ENTRY_ORIGIN_SIZE], const uint8_t *s
 JournalSigner *journal_signer_free(JournalSigner *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(JournalSigner *, journal_signer_free);
 
-/* What a node trusts, as the origin of entries (journal_append) and as a
- * receiver (exchange_apply): the same decision everywhere. Filled in by the
+/* What a node trusts, as the origin of entries (sync_store_append) and as a
+ * receiver (sync_store_apply): the same decision everywhere. Filled in by the
  * policy engine and the device registry; the sync core makes no decision of
  * its own about either. */
 typedef struct SyncTrust {
@@ -87,37 +90,10 @@ sqlite3 *journal_db(Journal *j);
 #define JOURNAL_WAL_AUTOCHECKPOINT 16384
 int journal_checkpoint(Journal *j);
 
-typedef enum JournalAppendFlags {
-        JOURNAL_APPEND_FOLD = 1 << 0, /* also fold the new entries */
-        /* Refuse the whole append (-EACCES) if trust refuses an entry,
-         * instead of storing that entry as refused. */
-        JOURNAL_APPEND_REFUSE_UNAUTHORIZED = 1 << 1,
-} JournalAppendFlags;
-
-/* Append n entries from the signer's origin in one transaction: fills in
- * origin, seq, hlc (from clock at now_ms) and prev of each, encodes, hashes
- * and signs as described above, stores, and with JOURNAL_APPEND_FOLD folds
- * them (which also destroys the keys of patrons erased by then). Durable on
- * return.
- *
- * trust->authorize (trust may be NULL: no authorizer, everyone may) decides
- * each entry as every receiver will (exchange_apply): an entry it refuses is
- * stored and chained but marked refused, quarantined as UNAUTHORIZED and
- * folded as a QUARANTINED exception, exactly as receivers fold it, so the
- * origin's state never differs from theirs; with
- * JOURNAL_APPEND_REFUSE_UNAUTHORIZED the append fails with -EACCES instead
- * and stores nothing (an interactive caller tells its user at once).
- *
- * On failure nothing is stored and the clock may have advanced (harmless).
- * Returns the seq of the last entry, or -errno (-EINVAL for an entry that
- * breaks the schema). */
-int64_t journal_append(Journal *j, const JournalSigner *s, const SyncTrust *trust, Hlc *clock,
-                       uint64_t now_ms, Entry *entries, size_t n, JournalAppendFlags flags);
-
 /* Bring the entity index the fold reads (which entries belong to which
  * patron or item) up to date, in sorted bulk. Appends and received batches
- * leave it to the fold, which calls this first; a bulk import without
- * JOURNAL_APPEND_FOLD may call it once at the end. Runs in the caller's
+ * leave it to the fold, which calls this first; a bulk import without a fold
+ * (SYNC_APPEND_NO_FOLD) may call it once at the end. Runs in the caller's
  * transaction, or its own. Idempotent. Returns 0 or -errno. */
 int journal_index(Journal *j);
 

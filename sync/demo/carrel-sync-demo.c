@@ -20,6 +20,7 @@
 #include "sync/exchange.h"
 #include "sync/fold.h"
 #include "sync/journal.h"
+#include "sync/store.h"
 #include "sync/keystore.h"
 
 #define T0 1767225600000ull /* 2026-01-01 */
@@ -29,7 +30,7 @@
 typedef struct Node {
         const char *name;
         sqlite3 *db;
-        Journal *j;
+        SyncStore *j;
         JournalSigner *signer;
         Hlc clock;
 } Node;
@@ -53,7 +54,7 @@ static void node_open(Node *n, uint8_t id)
 
         snprintf(path, sizeof path, "%s/%s.db", dir, n->name);
         check(db_open(path, DB_OPEN_CREATE, &n->db), "open store");
-        check(journal_open(n->db, &n->j), "open journal");
+        check(sync_store_open(n->db, &n->j), "open journal");
         check(journal_signer_new(origin, NULL, &n->signer), "journal key");
         hlc_init(&n->clock, 0);
 }
@@ -86,8 +87,7 @@ static Entry op(EntryKind k, const char *patron, const char *item)
 
 static void record(Node *n, uint64_t ms, Entry *e, size_t count)
 {
-        check((int)journal_append(n->j, n->signer, &trust, &n->clock, ms, e, count, JOURNAL_APPEND_FOLD),
-              "append");
+        check((int)sync_store_append(n->j, n->signer, &trust, &n->clock, ms, e, count, 0), "append");
 }
 
 /* Pull everything `from` has that `to` lacks. */
@@ -99,13 +99,13 @@ static void sync_pair(Node *from, Node *to)
                 ExchangeResult *res;
                 int applied;
 
-                check(version_vector_get(to->j, &vv), "version vector");
-                check(exchange_batch_build(from->j, &vv, 0, 0, &b), "build batch");
+                check(version_vector_get(sync_store_journal(to->j), &vv), "version vector");
+                check(exchange_batch_build(sync_store_journal(from->j), &vv, 0, 0, &b), "build batch");
                 version_vector_done(&vv);
                 if (b.n == 0)
                         return;
                 res = calloc(b.n, sizeof *res);
-                applied = exchange_apply(to->j, &trust, &to->clock, T0 + DAY, &b, res);
+                applied = sync_store_apply(to->j, &trust, &to->clock, T0 + DAY, &b, res);
                 check(applied, "apply batch");
                 printf("  %s -> %s: %zu entries sent, %d applied\n", from->name, to->name, b.n, applied);
                 free(res);
@@ -150,7 +150,7 @@ static void print_loans(Node *n)
 static void digest(Node *n, char hex[65])
 {
         uint8_t d[32];
-        check(fold_digest(n->j, d), "digest");
+        check(sync_store_digest(n->j, d), "digest");
         sodium_bin2hex(hex, 65, d, 32);
 }
 
@@ -222,11 +222,11 @@ int main(void)
                 e[0] = op(ENTRY_VISIT, "P-1001", NULL);
                 e[1] = op(ENTRY_VISIT, "P-1001", NULL);
                 record(&desk_a, T0 + 90 * MIN_MS, e, 2);
-                check(version_vector_get(appliance.j, &vv), "version vector");
-                check(exchange_batch_build(desk_a.j, &vv, 0, 0, &b), "batch");
+                check(version_vector_get(sync_store_journal(appliance.j), &vv), "version vector");
+                check(exchange_batch_build(sync_store_journal(desk_a.j), &vv, 0, 0, &b), "batch");
                 version_vector_done(&vv);
                 b.e[0].bytes[b.e[0].size - 1] ^= 1;
-                check(exchange_apply(appliance.j, &trust, &appliance.clock, T0 + DAY, &b, res), "apply");
+                check(sync_store_apply(appliance.j, &trust, &appliance.clock, T0 + DAY, &b, res), "apply");
                 for (size_t i = 0; i < b.n; i++)
                         printf("  entry seq %llu: %s (%s)\n", (unsigned long long)res[i].seq,
                                exchange_outcome_to_string(res[i].outcome),
@@ -247,7 +247,8 @@ int main(void)
                keystore_read_patron_field(ks, "P-1001", PATRON_FIELD_NAME, &pt) == -ENOKEY ? "ENOKEY"
                                                                                            : "?!");
         printf("  desk A's chain still verifies on the appliance: %lld entries\n",
-               (long long)journal_verify_chain(appliance.j, desk_a.signer->origin, desk_a.signer->pk, NULL));
+               (long long)journal_verify_chain(sync_store_journal(appliance.j), desk_a.signer->origin,
+                                               desk_a.signer->pk, NULL));
 
         printf("6. A hub replica pulls from the appliance and folds to the same state.\n");
         sync_pair(&appliance, &replica);
@@ -261,7 +262,7 @@ int main(void)
         keystore_free(ks);
         Node *all[] = { &desk_a, &desk_b, &appliance, &replica };
         for (size_t i = 0; i < 4; i++) {
-                journal_free(all[i]->j);
+                sync_store_free(all[i]->j);
                 db_close(all[i]->db);
                 journal_signer_free(all[i]->signer);
         }

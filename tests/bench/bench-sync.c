@@ -25,6 +25,7 @@
 #include "sync/fold.h"
 #include "sync/hlc.h"
 #include "sync/journal.h"
+#include "sync/store.h"
 
 #define T0 1700000000000ull
 #define LATE_PATRONS 415 /* patrons one late batch names: 225 + 100 + 90 */
@@ -45,25 +46,25 @@ static void die(const char *what, int r)
 
 static char tmpdir[256];
 
-static Journal *open_store(const char *name, sqlite3 **ret_db)
+static SyncStore *open_store(const char *name, sqlite3 **ret_db)
 {
         char path[512];
-        Journal *j;
+        SyncStore *j;
         int r;
 
         snprintf(path, sizeof path, "%s/%s", tmpdir, name);
         r = db_open(path, DB_OPEN_CREATE, ret_db);
         if (r < 0)
                 die("db_open", r);
-        r = journal_open(*ret_db, &j);
+        r = sync_store_open(*ret_db, &j);
         if (r < 0)
-                die("journal_open", r);
+                die("sync_store_open", r);
         return j;
 }
 
-static void close_store(Journal *j, sqlite3 *db)
+static void close_store(SyncStore *j, sqlite3 *db)
 {
-        journal_free(j);
+        sync_store_free(j);
         db_close(db);
 }
 
@@ -126,7 +127,7 @@ static Entry history_entry(uint64_t k, unsigned n_items, unsigned n_patrons)
 }
 
 /* Append n history entries from s in batches of `batch`. */
-static double fill(Journal *j, JournalSigner *s, Hlc *clock, uint64_t n, unsigned n_items,
+static double fill(SyncStore *j, JournalSigner *s, Hlc *clock, uint64_t n, unsigned n_items,
                    unsigned n_patrons, unsigned batch, uint64_t ms)
 {
         Entry *e = calloc(batch, sizeof *e);
@@ -137,7 +138,7 @@ static double fill(Journal *j, JournalSigner *s, Hlc *clock, uint64_t n, unsigne
                 int64_t r;
                 for (unsigned i = 0; i < m; i++)
                         e[i] = history_entry(k + i, n_items, n_patrons);
-                r = journal_append(j, s, NULL, clock, ms + k / 100, e, m, 0);
+                r = sync_store_append(j, s, NULL, clock, ms + k / 100, e, m, 0);
                 if (r < 0)
                         die("journal_append", (int)r);
         }
@@ -162,7 +163,7 @@ static void bench_append(unsigned batch)
 {
         sqlite3 *db;
         char name[64];
-        Journal *j;
+        SyncStore *j;
         JournalSigner *s = signer(1);
         Hlc clock;
         const uint64_t n = 200000;
@@ -197,7 +198,7 @@ static double median(double *v, size_t n)
 static void bench_fold_and_exchange(bool fold_only)
 {
         sqlite3 *db, *db2;
-        Journal *j = open_store("fold.db", &db), *j2;
+        SyncStore *j = open_store("fold.db", &db), *j2;
         JournalSigner *s = signer(2), *known[2] = { s, NULL };
         SyncTrust trust = { .device_lookup = trust_lookup, .userdata = known };
         ExchangeResult *res = calloc(EXCHANGE_BATCH_MAX_ENTRIES, sizeof *res);
@@ -216,14 +217,14 @@ static void bench_fold_and_exchange(bool fold_only)
         for (unsigned k = 0; k < FOLD_RUNS; k++) {
                 char path[512];
                 sqlite3 *cdb;
-                Journal *cj;
+                SyncStore *cj;
 
                 snprintf(path, sizeof path, "%s/fold-copy.db", tmpdir);
                 if ((r = db_backup(db, path)) < 0)
                         die("db_backup", (int)r);
                 cj = open_store("fold-copy.db", &cdb);
                 t = now_s();
-                r = fold_rebuild(cj);
+                r = sync_store_rebuild(cj);
                 t_fold[k] = now_s() - t;
                 if (r < 0)
                         die("fold_rebuild", (int)r);
@@ -250,13 +251,13 @@ static void bench_fold_and_exchange(bool fold_only)
                 VersionVector vv;
                 Batch b;
                 int k;
-                if ((k = version_vector_get(j2, &vv)) < 0 ||
-                    (k = exchange_batch_build(j, &vv, 0, 0, &b)) < 0)
+                if ((k = version_vector_get(sync_store_journal(j2), &vv)) < 0 ||
+                    (k = exchange_batch_build(sync_store_journal(j), &vv, 0, 0, &b)) < 0)
                         die("batch_build", k);
                 version_vector_done(&vv);
                 if (b.n == 0)
                         break;
-                k = exchange_apply(j2, &trust, &rclock, T0 + DAY, &b, res);
+                k = sync_store_apply(j2, &trust, &rclock, T0 + DAY, &b, res);
                 if (k < 0)
                         die("exchange_apply", k);
                 moved += b.n;
@@ -275,13 +276,13 @@ static void bench_fold_and_exchange(bool fold_only)
 
 /* A late batch: 1k entries made earlier than everything on another desk:
  * 900 checkouts of existing items and 100 blocks of existing patrons. */
-static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_patrons, unsigned rep)
+static double late_batch(SyncStore *j, JournalSigner *store_signer, unsigned n_patrons, unsigned rep)
 {
         JournalSigner *late = signer((uint8_t)(9 + rep)), *known[3] = { store_signer, late, NULL };
         SyncTrust trust = { .device_lookup = trust_lookup, .userdata = known };
         ExchangeResult *res = calloc(1000, sizeof *res);
         sqlite3 *sdb;
-        Journal *scratch;
+        SyncStore *scratch;
         Entry *e = calloc(1000, sizeof *e);
         Hlc clock, rclock;
         VersionVector vv = { 0 };
@@ -290,7 +291,7 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_pat
         double t;
         int r;
 
-        if (sqlite3_open(":memory:", &sdb) != SQLITE_OK || journal_open(sdb, &scratch) < 0)
+        if (sqlite3_open(":memory:", &sdb) != SQLITE_OK || sync_store_open(sdb, &scratch) < 0)
                 die("scratch", -EIO);
         /* The same work in every store: 100 blocks of patrons B, and 900
          * checkouts of the items of patrons A, by patrons C (10 each). A, B
@@ -318,21 +319,21 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_pat
         free(item_of);
         hlc_init(&clock, 0);
         hlc_init(&rclock, 0);
-        if (journal_append(scratch, late, NULL, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
+        if (sync_store_append(scratch, late, NULL, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
                 die("late append", -EIO);
-        if ((r = exchange_batch_build(scratch, &vv, 1000, 0, &b)) < 0 || b.n != 1000)
+        if ((r = exchange_batch_build(sync_store_journal(scratch), &vv, 1000, 0, &b)) < 0 || b.n != 1000)
                 die("late batch", r < 0 ? r : -EIO);
         /* As a service does between sessions. */
-        (void)journal_checkpoint(j);
+        (void)journal_checkpoint(sync_store_journal(j));
         t = now_s();
-        r = exchange_apply(j, &trust, &rclock, T0 + DAY, &b, res);
+        r = sync_store_apply(j, &trust, &rclock, T0 + DAY, &b, res);
         t = now_s() - t;
         if (r != 1000)
                 die("late apply", r < 0 ? r : -EIO);
         batch_done(&b);
         free(e);
         free(res);
-        journal_free(scratch);
+        sync_store_free(scratch);
         sqlite3_close(sdb);
         journal_signer_free(late);
         return t;
@@ -344,7 +345,7 @@ static double late_batch(Journal *j, JournalSigner *store_signer, unsigned n_pat
 typedef struct LateStore {
         uint64_t n;
         sqlite3 *db;
-        Journal *j;
+        SyncStore *j;
         JournalSigner *s;
         double build_s, fold_s;
 } LateStore;
@@ -359,7 +360,7 @@ static void late_store_open(LateStore *ls, const char *name, uint64_t n)
         ls->j = open_store(name, &ls->db);
         ls->build_s = fill(ls->j, ls->s, &clock, n, (unsigned)(n / 5), (unsigned)(n / 20), 20000, T0);
         t = now_s();
-        if (fold_rebuild(ls->j) < 0)
+        if (sync_store_rebuild(ls->j) < 0)
                 die("fold_rebuild", -EIO);
         ls->fold_s = now_s() - t;
 }

@@ -56,10 +56,10 @@ static int authorize(void *userdata, const char *actor, EntryKind kind, uint64_t
 
 const SyncTrust test_trust = { .device_lookup = lookup, .authorize = authorize };
 
-Journal *store_open(const char *path)
+SyncStore *store_open(const char *path)
 {
         sqlite3 *db;
-        Journal *j;
+        SyncStore *j;
 
         if (path)
                 assert_int_equal(db_open(path, DB_OPEN_CREATE, &db), 0);
@@ -71,18 +71,18 @@ Journal *store_open(const char *path)
                         SQLITE_OK);
                 assert_int_equal(db_exec(db, "PRAGMA foreign_keys=ON;"), 0);
         }
-        assert_int_equal(journal_open(db, &j), 0);
+        assert_int_equal(sync_store_open(db, &j), 0);
         return j;
 }
 
-void store_close(Journal *j)
+void store_close(SyncStore *j)
 {
         sqlite3 *db;
 
         if (!j)
                 return;
-        db = journal_db(j);
-        journal_free(j);
+        db = sync_store_db(j);
+        sync_store_free(j);
         /* Every statement must be finalized by now: a plain close fails
          * with SQLITE_BUSY otherwise. */
         for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
@@ -134,41 +134,41 @@ Entry mk_field(EntryKind k, const char *patron, uint8_t field, uint64_t base, ui
         return e;
 }
 
-int64_t put(Journal *j, Desk *d, uint64_t ms, Entry e)
+int64_t put(SyncStore *j, Desk *d, uint64_t ms, Entry e)
 {
-        int64_t r = journal_append(j, d->signer, &test_trust, &d->clock, ms, &e, 1, JOURNAL_APPEND_FOLD);
+        int64_t r = sync_store_append(j, d->signer, &test_trust, &d->clock, ms, &e, 1, 0);
         assert_true(r > 0);
         return r;
 }
 
-int64_t q_int(Journal *j, const char *sql)
+int64_t q_int(SyncStore *j, const char *sql)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
 
-        assert_int_equal(sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(sync_store_db(j), sql, -1, &st, NULL), SQLITE_OK);
         assert_int_equal(db_step(st), 1);
         return sqlite3_column_int64(st, 0);
 }
 
-int64_t n_exc(Journal *j, FoldException code)
+int64_t n_exc(SyncStore *j, FoldException code)
 {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM exception WHERE code = %d;", code);
         return q_int(j, sql);
 }
 
-void digest_of(Journal *j, uint8_t out[32])
+void digest_of(SyncStore *j, uint8_t out[32])
 {
-        assert_int_equal(fold_digest(j, out), 0);
+        assert_int_equal(sync_store_digest(j, out), 0);
 }
 
-char *index_dump(Journal *j)
+char *index_dump(SyncStore *j)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         char *dump;
 
         assert_int_equal(
-                sqlite3_prepare_v2(journal_db(j),
+                sqlite3_prepare_v2(sync_store_db(j),
                                    "SELECT (SELECT through FROM index_state) || ' ' ||"
                                    "  (SELECT ifnull(group_concat(entity || ',' || jid || ',' || "
                                    "ifnull(link, '-'), ';'), '')"

@@ -9,6 +9,7 @@
 #include "sync/exchange.h"
 #include "sync/fold.h"
 #include "sync/journal.h"
+#include "sync/store.h"
 
 #define TEST_MAX_DESKS 16
 
@@ -29,8 +30,8 @@ void desks_free(void);
 extern const SyncTrust test_trust;
 
 /* An open in-memory (path NULL) or file store. */
-Journal *store_open(const char *path);
-void store_close(Journal *j);
+SyncStore *store_open(const char *path);
+void store_close(SyncStore *j);
 
 Entry mk(EntryKind k, const char *patron, const char *item);
 Entry mk_due(EntryKind k, const char *patron, const char *item, uint64_t due);
@@ -39,15 +40,15 @@ Entry mk_amount(EntryKind k, const char *patron, uint64_t amount, const char *pa
 Entry mk_field(EntryKind k, const char *patron, uint8_t field, uint64_t base, uint8_t fill);
 
 /* Append e from desk d at wall time ms, folding. Returns seq. */
-int64_t put(Journal *j, Desk *d, uint64_t ms, Entry e);
+int64_t put(SyncStore *j, Desk *d, uint64_t ms, Entry e);
 
 /* SELECT returning one integer. */
-int64_t q_int(Journal *j, const char *sql);
+int64_t q_int(SyncStore *j, const char *sql);
 /* Number of exceptions with code. */
-int64_t n_exc(Journal *j, FoldException code);
+int64_t n_exc(SyncStore *j, FoldException code);
 
-void digest_of(Journal *j, uint8_t out[32]);
+void digest_of(SyncStore *j, uint8_t out[32]);
 
 /* The entity index (entity_entry, patron_item, how far it is complete) as
  * text, for comparing how it was built; free() it. */
-char *index_dump(Journal *j);
+char *index_dump(SyncStore *j);

@@ -68,7 +68,7 @@ static Run *runs;
 static size_t n_runs;
 /* The origins' own stores: each folds what it appends (refused entries
  * included) and, at the end, receives everyone else's. */
-static Journal *gen[N_DESKS];
+static SyncStore *gen[N_DESKS];
 static uint8_t ref_state[32], ref_exc[32];
 static int64_t ref_exc_count;
 
@@ -218,8 +218,8 @@ static void generate(void)
         {
                 Entry er[2] = { mk(ENTRY_PATRON_ERASE, "P60", NULL), mk(ENTRY_PATRON_ERASE, "P61", NULL) };
                 Desk *dk = desk_get(N_DESKS);
-                assert_true(journal_append(gen[N_DESKS - 1], dk->signer, &test_trust, &dk->clock, T0 - 10000,
-                                           er, 2, JOURNAL_APPEND_FOLD) > 0);
+                assert_true(sync_store_append(gen[N_DESKS - 1], dk->signer, &test_trust, &dk->clock,
+                                              T0 - 10000, er, 2, 0) > 0);
                 made[N_DESKS - 1] += 2;
         }
         /* The catalogue and the patrons, spread over the desks, each desk
@@ -244,8 +244,8 @@ static void generate(void)
                                                        T0 + 60000); /* expires mid-run */
                         }
                         if (++n == ELEMENTSOF(batch) || k + N_DESKS >= N_ITEMS - 4 + N_PATRONS) {
-                                assert_true(journal_append(gen[d], dk->signer, &test_trust, &dk->clock,
-                                                           t + k, batch, n, JOURNAL_APPEND_FOLD) > 0);
+                                assert_true(sync_store_append(gen[d], dk->signer, &test_trust, &dk->clock,
+                                                              t + k, batch, n, 0) > 0);
                                 made[d] += n;
                                 n = 0;
                         }
@@ -270,8 +270,8 @@ static void generate(void)
                         n = MIN(n, PER_DESK - made[d]);
                         for (unsigned k = 0; k < n; k++)
                                 batch[k] = random_op(d, t, last_field[d]);
-                        assert_true(journal_append(gen[d], dk->signer, &test_trust, &dk->clock, t + skew,
-                                                   batch, n, JOURNAL_APPEND_FOLD) > 0);
+                        assert_true(sync_store_append(gen[d], dk->signer, &test_trust, &dk->clock, t + skew,
+                                                      batch, n, 0) > 0);
                         for (unsigned k = 0; k < n; k++)
                                 if (batch[k].kind == ENTRY_PATRON_UPDATE && below(2) == 0) {
                                         unsigned p = (unsigned)atoi(batch[k].patron + 1);
@@ -284,18 +284,18 @@ static void generate(void)
         }
         for (unsigned d = 0; d < N_DESKS; d++) {
                 unsigned o = d;
-                assert_true(journal_read_range(gen[d], desk_get(d + 1)->signer->origin, 1, 0, collect_runs,
-                                               &o) == PER_DESK);
+                assert_true(journal_read_range(sync_store_journal(gen[d]), desk_get(d + 1)->signer->origin,
+                                               1, 0, collect_runs, &o) == PER_DESK);
         }
 }
 
-static void exc_digest(Journal *j, uint8_t out[32], int64_t *ret_count)
+static void exc_digest(SyncStore *j, uint8_t out[32], int64_t *ret_count)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         crypto_generichash_state h;
 
         assert_int_equal(
-                sqlite3_prepare_v2(journal_db(j),
+                sqlite3_prepare_v2(sync_store_db(j),
                                    "SELECT entity, hlc, hex(origin), seq, code, detail, hex(loser_ct) "
                                    "FROM exception ORDER BY entity, hlc, origin, seq, code, detail;",
                                    -1, &st, NULL),
@@ -321,13 +321,13 @@ static void batch_append(Batch *to, const Batch *from)
                                  0);
 }
 
-static void deliver_checked(Journal *j, const Batch *b, bool forged)
+static void deliver_checked(SyncStore *j, const Batch *b, bool forged)
 {
         ExchangeResult *res = calloc(b->n + 1, sizeof *res);
         Hlc clock;
 
         hlc_init(&clock, 0);
-        assert_true(exchange_apply(j, &test_trust, &clock, T0 + 3600000, b, res) >= 0);
+        assert_true(sync_store_apply(j, &test_trust, &clock, T0 + 3600000, b, res) >= 0);
         for (size_t i = 0; i < b->n; i++)
                 assert_true(res[i].outcome == OUTCOME_APPLIED || res[i].outcome == OUTCOME_DUPLICATE ||
                             res[i].outcome == OUTCOME_HELD ||
@@ -338,7 +338,7 @@ static void deliver_checked(Journal *j, const Batch *b, bool forged)
         free(res);
 }
 
-static void deliver(Journal *j, const Batch *b)
+static void deliver(SyncStore *j, const Batch *b)
 {
         deliver_checked(j, b, false);
 }
@@ -346,7 +346,7 @@ static void deliver(Journal *j, const Batch *b)
 /* Sometimes a relay forges a signature inside a batch (not on its last
  * entry): deliver that copy first. The run is cut there; the honest copy,
  * delivered next, fills it in. */
-static void deliver_maybe_forged(Journal *j, const Batch *b)
+static void deliver_maybe_forged(SyncStore *j, const Batch *b)
 {
         Batch forged = { 0 };
         size_t n_signed = 0;
@@ -370,7 +370,7 @@ static void deliver_maybe_forged(Journal *j, const Batch *b)
  * exchange_batch_build(), a batch holds at most one contiguous stretch per
  * origin: a run that would break its origin's stretch waits for the next
  * batch. */
-static void deliver_runs(Journal *j, const size_t *idx, size_t n)
+static void deliver_runs(SyncStore *j, const size_t *idx, size_t n)
 {
         bool *sent = calloc(n, sizeof *sent);
         size_t first = 0, n_sent = 0;
@@ -407,13 +407,13 @@ static void deliver_runs(Journal *j, const size_t *idx, size_t n)
 
 /* Pull from a into b until b holds what a can give, in batches of at most
  * max entries (a run still ends on a signed entry). */
-static void gossip_max(Journal *a, Journal *b, size_t max)
+static void gossip_max(SyncStore *a, SyncStore *b, size_t max)
 {
         for (;;) {
                 VersionVector vv;
                 Batch batch;
-                assert_int_equal(version_vector_get(b, &vv), 0);
-                assert_int_equal(exchange_batch_build(a, &vv, max, 0, &batch), 0);
+                assert_int_equal(version_vector_get(sync_store_journal(b), &vv), 0);
+                assert_int_equal(exchange_batch_build(sync_store_journal(a), &vv, max, 0, &batch), 0);
                 version_vector_done(&vv);
                 if (batch.n == 0)
                         break;
@@ -423,17 +423,17 @@ static void gossip_max(Journal *a, Journal *b, size_t max)
 }
 
 /* Usually in batches of 300; often in small ones (a slow link). */
-static void gossip(Journal *a, Journal *b)
+static void gossip(SyncStore *a, SyncStore *b)
 {
         gossip_max(a, b, below(2) == 0 ? 300 : 1 + below(20));
 }
 
-static void fill_from_origins(Journal *j)
+static void fill_from_origins(SyncStore *j)
 {
         VersionVector vv;
         size_t *want = calloc(n_runs, sizeof *want), n = 0;
 
-        assert_int_equal(version_vector_get(j, &vv), 0);
+        assert_int_equal(version_vector_get(sync_store_journal(j), &vv), 0);
         for (size_t r = 0; r < n_runs; r++) {
                 Entry e;
                 const BatchEntry *last = &runs[r].b.e[runs[r].b.n - 1];
@@ -451,7 +451,7 @@ static void fill_from_origins(Journal *j)
         free(want);
 }
 
-static void assert_reference(Journal *j)
+static void assert_reference(SyncStore *j)
 {
         uint8_t s[32], x[32];
         int64_t n;
@@ -468,9 +468,9 @@ static void assert_reference(Journal *j)
         assert_memory_equal(s, ref_state, 32);
         /* It stored only signatures it verified: every chain verifies. */
         for (unsigned d = 1; d <= N_DESKS; d++)
-                assert_int_equal(
-                        journal_verify_chain(j, desk_get(d)->signer->origin, desk_get(d)->signer->pk, NULL),
-                        PER_DESK);
+                assert_int_equal(journal_verify_chain(sync_store_journal(j), desk_get(d)->signer->origin,
+                                                      desk_get(d)->signer->pk, NULL),
+                                 PER_DESK);
                 /* No fold-state row links an erased patron. */
 #define ERASED "(SELECT id FROM patron WHERE erased = 1)"
         assert_int_equal(q_int(j, "SELECT (SELECT count(*) FROM loan WHERE patron IN " ERASED ")"
@@ -502,14 +502,14 @@ static void seal_keys(void)
                 }
 }
 
-static KeyStore *node_keystore(Journal *j)
+static KeyStore *node_keystore(SyncStore *j)
 {
         Secret *dbkey;
         KeyStore *ks;
 
         assert_int_equal(secret_new(KEYSTORE_DB_KEY_SIZE, &dbkey), 0);
         randombytes_buf(dbkey->bytes, dbkey->size);
-        assert_int_equal(keystore_open(journal_db(j), dbkey, &ks), 0);
+        assert_int_equal(keystore_open(sync_store_db(j), dbkey, &ks), 0);
         secret_free(dbkey);
         return ks;
 }
@@ -553,7 +553,7 @@ static void test_convergence(void **state)
 #endif
         char *index_incremental, *index_rebuilt;
         size_t *idx;
-        Journal *ref;
+        SyncStore *ref;
         size_t total = 0;
 
         if (env && *env)
@@ -575,7 +575,7 @@ static void test_convergence(void **state)
          * deliveries built: entries arrived out of clock order, refused
          * entries and links included. */
         index_incremental = index_dump(ref);
-        assert_int_equal(fold_rebuild(ref), (int64_t)total);
+        assert_int_equal(sync_store_rebuild(ref), (int64_t)total);
         index_rebuilt = index_dump(ref);
         assert_string_equal(index_incremental, index_rebuilt);
         free(index_incremental);
@@ -629,7 +629,7 @@ static void test_convergence(void **state)
                 }
                 if (o % 10 == 9) {
                         /* Partition: two nodes see different parts, then gossip. */
-                        Journal *a = store_open(NULL), *b = store_open(NULL);
+                        SyncStore *a = store_open(NULL), *b = store_open(NULL);
                         KeyStore *ka = node_keystore(a), *kb = node_keystore(b);
                         uint8_t early[N_PATRONS][MAX_ROTATIONS];
                         size_t cut = below((unsigned)n_runs);
@@ -645,7 +645,7 @@ static void test_convergence(void **state)
                         deliver_runs(b, idx + cut, n_runs - cut);
                         if (o % 20 == 19) {
                                 /* Through a relay that pulls in small batches. */
-                                Journal *relay = store_open(NULL);
+                                SyncStore *relay = store_open(NULL);
                                 gossip_max(a, relay, 1 + below(8));
                                 gossip_max(relay, b, 1 + below(8));
                                 store_close(relay);
@@ -671,7 +671,7 @@ static void test_convergence(void **state)
                         store_close(a);
                         store_close(b);
                 } else {
-                        Journal *j = store_open(NULL);
+                        SyncStore *j = store_open(NULL);
                         deliver_runs(j, idx, n_runs);
                         assert_int_equal(q_int(j, "SELECT count(*) FROM pending;"), 0);
                         assert_reference(j);

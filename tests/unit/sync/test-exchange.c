@@ -18,7 +18,7 @@
 
 #define NOW 1700000000000ull
 
-static Journal *src, *dst;
+static SyncStore *src, *dst;
 static Hlc rclock;
 static char *dir;
 
@@ -68,23 +68,22 @@ static void source_batch(Desk *d, unsigned n, uint64_t ms, unsigned salt)
                         e[i] = mk_amount(ENTRY_FINE, pid, 10 + i, NULL);
                 }
         }
-        assert_true(journal_append(src, d->signer, &test_trust, &d->clock, ms, e, n, JOURNAL_APPEND_FOLD) >
-                    0);
+        assert_true(sync_store_append(src, d->signer, &test_trust, &d->clock, ms, e, n, 0) > 0);
         free(e);
 }
 
-static void build(Journal *from, Journal *to, size_t max, Batch *b)
+static void build(SyncStore *from, SyncStore *to, size_t max, Batch *b)
 {
         VersionVector vv;
-        assert_int_equal(version_vector_get(to, &vv), 0);
-        assert_int_equal(exchange_batch_build(from, &vv, max, 0, b), 0);
+        assert_int_equal(version_vector_get(sync_store_journal(to), &vv), 0);
+        assert_int_equal(exchange_batch_build(sync_store_journal(from), &vv, max, 0, b), 0);
         version_vector_done(&vv);
 }
 
-static int apply(Journal *to, const Batch *b, ExchangeResult **ret)
+static int apply(SyncStore *to, const Batch *b, ExchangeResult **ret)
 {
         ExchangeResult *res = calloc(b->n + 1, sizeof *res);
-        int r = exchange_apply(to, &test_trust, &rclock, NOW, b, res);
+        int r = sync_store_apply(to, &test_trust, &rclock, NOW, b, res);
         if (ret)
                 *ret = res;
         else
@@ -92,7 +91,7 @@ static int apply(Journal *to, const Batch *b, ExchangeResult **ret)
         return r;
 }
 
-static void assert_same_state(Journal *a, Journal *b)
+static void assert_same_state(SyncStore *a, SyncStore *b)
 {
         uint8_t x[32], y[32];
         digest_of(a, x);
@@ -102,7 +101,7 @@ static void assert_same_state(Journal *a, Journal *b)
 
 static void assert_nothing_applied(void)
 {
-        Journal *empty = store_open(NULL);
+        SyncStore *empty = store_open(NULL);
         assert_int_equal(q_int(dst, "SELECT count(*) FROM journal;"), 0);
         assert_int_equal(q_int(dst, "SELECT count(*) FROM vv;"), 0);
         assert_int_equal(q_int(dst, "SELECT count(*) FROM pending;"), 0);
@@ -140,8 +139,9 @@ static void test_round_trip_and_codec(void **state)
 
         assert_int_equal(apply(dst, &c, NULL), 29);
         assert_same_state(src, dst);
-        assert_int_equal(
-                journal_verify_chain(dst, desk_get(1)->signer->origin, desk_get(1)->signer->pk, NULL), 20);
+        assert_int_equal(journal_verify_chain(sync_store_journal(dst), desk_get(1)->signer->origin,
+                                              desk_get(1)->signer->pk, NULL),
+                         20);
         batch_done(&b);
         batch_done(&c);
         /* Up to date: the next batch is empty. */
@@ -231,7 +231,7 @@ static void test_tamper_flipped_byte(void **state)
         assert_all(res, 5, 10, OUTCOME_QUARANTINED, QUARANTINE_BROKEN_CHAIN);
         free(res);
         assert_nothing_applied();
-        assert_int_equal(journal_quarantine_count(dst), 10);
+        assert_int_equal(journal_quarantine_count(sync_store_journal(dst)), 10);
 
         /* A flip in the signed head itself. */
         b.e[4].bytes[b.e[4].size - 1] ^= 0x01;
@@ -336,7 +336,7 @@ static void test_tamper_forged_signature(void **state)
 
 /* Drain what from holds into to, in batches of at most max entries;
  * returns the number of batches it took. */
-static unsigned pull_all(Journal *from, Journal *to, size_t max)
+static unsigned pull_all(SyncStore *from, SyncStore *to, size_t max)
 {
         unsigned rounds = 0;
 
@@ -358,7 +358,7 @@ static unsigned pull_all(Journal *from, Journal *to, size_t max)
 static void test_tamper_forged_intermediate_signature(void **state)
 {
         Desk *d = desk_get(1);
-        Journal *relay;
+        SyncStore *relay;
         Batch b;
         ExchangeResult *res;
         uint8_t pk[32], sk[64];
@@ -378,10 +378,12 @@ static void test_tamper_forged_intermediate_signature(void **state)
         /* The honest copy applies; the chain verifies; a peer pulling one
          * entry at a time gets all of it. */
         assert_true(pull_all(src, dst, 0) >= 1);
-        assert_int_equal(journal_verify_chain(dst, d->signer->origin, d->signer->pk, NULL), 10);
+        assert_int_equal(
+                journal_verify_chain(sync_store_journal(dst), d->signer->origin, d->signer->pk, NULL), 10);
         relay = store_open(NULL);
         assert_int_equal(pull_all(dst, relay, 1), 2);
-        assert_int_equal(journal_verify_chain(relay, d->signer->origin, d->signer->pk, NULL), 10);
+        assert_int_equal(
+                journal_verify_chain(sync_store_journal(relay), d->signer->origin, d->signer->pk, NULL), 10);
         assert_same_state(src, relay);
         store_close(relay);
 }
@@ -399,7 +401,7 @@ static void test_tamper_unknown_origin(void **state)
         memset(origin, 0x66, sizeof origin);
         assert_int_equal(journal_signer_new(origin, NULL, &rogue), 0);
         hlc_init(&clock, 0);
-        assert_true(journal_append(src, rogue, NULL, &clock, NOW - 1000, e, 3, 0) > 0);
+        assert_true(sync_store_append(src, rogue, NULL, &clock, NOW - 1000, e, 3, 0) > 0);
         build(src, dst, 0, &b);
         assert_int_equal(apply(dst, &b, &res), 0);
         assert_all(res, 0, 3, OUTCOME_QUARANTINED, QUARANTINE_UNKNOWN_DEVICE);
@@ -435,7 +437,7 @@ static void test_unauthorized_actor(void **state)
         ExchangeResult *res;
 
         strcpy(e[1].actor, "intruder");
-        assert_true(journal_append(src, d->signer, &test_trust, &d->clock, NOW - 1000, e, 3, 0) > 0);
+        assert_true(sync_store_append(src, d->signer, &test_trust, &d->clock, NOW - 1000, e, 3, 0) > 0);
         build(src, dst, 0, &b);
         assert_int_equal(apply(dst, &b, &res), 2);
         assert_int_equal(res[1].outcome, OUTCOME_QUARANTINED);
@@ -461,12 +463,12 @@ static void test_clock_skew(void **state)
         free(res);
         assert_nothing_applied();
         /* Defect: every resend added three more quarantine rows. */
-        assert_int_equal(journal_quarantine_count(dst), 3);
+        assert_int_equal(journal_quarantine_count(sync_store_journal(dst)), 3);
         assert_int_equal(apply(dst, &b, NULL), 0);
-        assert_int_equal(journal_quarantine_count(dst), 3);
+        assert_int_equal(journal_quarantine_count(sync_store_journal(dst)), 3);
         /* Once our clock has caught up, the resend applies. */
         res = calloc(b.n, sizeof *res);
-        assert_int_equal(exchange_apply(dst, &test_trust, &rclock, NOW + 3600 * 1000, &b, res), 3);
+        assert_int_equal(sync_store_apply(dst, &test_trust, &rclock, NOW + 3600 * 1000, &b, res), 3);
         free(res);
         assert_true(rclock.last > hlc_make(NOW + 3600 * 1000, 0));
         batch_done(&b);
@@ -479,10 +481,13 @@ static void test_verify_chain_detects_damage(void **state)
 
         source_batch(d, 5, NOW - 5000, 0);
         source_batch(d, 5, NOW - 4000, 0);
-        assert_int_equal(journal_verify_chain(src, d->signer->origin, d->signer->pk, NULL), 10);
         assert_int_equal(
-                db_exec(journal_db(src), "UPDATE journal SET bytes = bytes || x'00' WHERE seq = 7;"), 0);
-        assert_int_equal(journal_verify_chain(src, d->signer->origin, d->signer->pk, &bad), -EBADMSG);
+                journal_verify_chain(sync_store_journal(src), d->signer->origin, d->signer->pk, NULL), 10);
+        assert_int_equal(
+                db_exec(sync_store_db(src), "UPDATE journal SET bytes = bytes || x'00' WHERE seq = 7;"), 0);
+        assert_int_equal(
+                journal_verify_chain(sync_store_journal(src), d->signer->origin, d->signer->pk, &bad),
+                -EBADMSG);
         assert_int_equal(bad, 7);
 }
 
@@ -523,8 +528,8 @@ static void fault_loop(SqliteFaultKind kind)
 
         source_batch(desk_get(1), n1, NOW - 5000, 0);
         source_batch(desk_get(2), n2, NOW - 4000, 1);
-        assert_true(journal_append(src, d3->signer, &test_trust, &d3->clock, NOW - 3000, erase, 2,
-                                   JOURNAL_APPEND_FOLD) > 0);
+        assert_true(sync_store_append(src, d3->signer, &test_trust, &d3->clock, NOW - 3000, erase, 2, 0) >
+                    0);
         build(src, dst, 0, &b);
         snprintf(path, sizeof path, "%s/dst.db", dir);
         snprintf(tmpl, sizeof tmpl, "%s/template.db", dir);
@@ -539,9 +544,9 @@ static void fault_loop(SqliteFaultKind kind)
                 dst = store_open(path);
                 /* Allocation faults do not need real fsyncs: keep it quick. */
                 if (kind == SQLITE_FAULT_MALLOC)
-                        assert_int_equal(db_exec(journal_db(dst), "PRAGMA synchronous=OFF;"), 0);
+                        assert_int_equal(db_exec(sync_store_db(dst), "PRAGMA synchronous=OFF;"), 0);
                 sqlite_fault_arm(kind, n);
-                r = exchange_apply(dst, &test_trust, &rclock, NOW, &b, res);
+                r = sync_store_apply(dst, &test_trust, &rclock, NOW, &b, res);
                 fired = sqlite_fault_disarm();
                 free(res);
 
@@ -549,7 +554,7 @@ static void fault_loop(SqliteFaultKind kind)
                 store_close(dst);
                 dst = store_open(path);
                 if (kind == SQLITE_FAULT_MALLOC)
-                        assert_int_equal(db_exec(journal_db(dst), "PRAGMA synchronous=OFF;"), 0);
+                        assert_int_equal(db_exec(sync_store_db(dst), "PRAGMA synchronous=OFF;"), 0);
                 assert_int_equal(q_int(dst, "SELECT integrity_check = 'ok' FROM pragma_integrity_check;"),
                                  1);
                 if (q_int(dst, "SELECT count(*) FROM journal;") == 0) {
@@ -609,16 +614,16 @@ static void rebuild_fault_loop(SqliteFaultKind kind)
         dst = store_open(dst_path);
         for (n = 1; n < 20000; n++) {
                 _cleanup_free_ char *got_index = NULL;
-                Journal *j;
+                SyncStore *j;
                 bool fired;
                 int64_t r;
 
                 copy_file(tmpl, path);
                 j = store_open(path);
                 if (kind == SQLITE_FAULT_MALLOC)
-                        assert_int_equal(db_exec(journal_db(j), "PRAGMA synchronous=OFF;"), 0);
+                        assert_int_equal(db_exec(sync_store_db(j), "PRAGMA synchronous=OFF;"), 0);
                 sqlite_fault_arm(kind, n);
-                r = fold_rebuild(j);
+                r = sync_store_rebuild(j);
                 fired = sqlite_fault_disarm();
                 store_close(j);
 

@@ -12,7 +12,7 @@
 
 #define DAY (24ull * 3600 * 1000)
 
-static Journal *j;
+static SyncStore *j;
 static Desk *d1, *d2;
 
 static int setup(void **state)
@@ -40,7 +40,7 @@ static void assert_rebuild_equal(void)
         uint8_t a[32], b[32];
 
         digest_of(j, a);
-        assert_true(fold_rebuild(j) >= 0);
+        assert_true(sync_store_rebuild(j) >= 0);
         digest_of(j, b);
         assert_memory_equal(a, b, 32);
         index_after = index_dump(j);
@@ -114,7 +114,7 @@ static void test_checkout_same_patron_renewal_rules(void **state)
  * arrives late re-folds what it changes. */
 static void test_fold_params_replicated(void **state)
 {
-        Journal *rx = store_open(NULL);
+        SyncStore *rx = store_open(NULL);
         Entry params = mk(ENTRY_FOLD_PARAMS, NULL, NULL);
         ExchangeResult res[16];
         VersionVector vv;
@@ -136,11 +136,11 @@ static void test_fold_params_replicated(void **state)
         assert_rebuild_equal();
         /* Another node with the same entries folds the same, whatever it
          * was opened with (nothing: there is no parameter to pass). */
-        assert_int_equal(version_vector_get(rx, &vv), 0);
-        assert_int_equal(exchange_batch_build(j, &vv, 0, 0, &batch), 0);
+        assert_int_equal(version_vector_get(sync_store_journal(rx), &vv), 0);
+        assert_int_equal(exchange_batch_build(sync_store_journal(j), &vv, 0, 0, &batch), 0);
         version_vector_done(&vv);
         hlc_init(&clock, 0);
-        assert_true(exchange_apply(rx, &test_trust, &clock, 10000, &batch, res) > 0);
+        assert_true(sync_store_apply(rx, &test_trust, &clock, 10000, &batch, res) > 0);
         digest_of(j, a);
         digest_of(rx, b);
         assert_memory_equal(a, b, 32);
@@ -406,7 +406,7 @@ static void test_anonymise_after_erasure(void **state)
  * request, refused up front with nothing stored. */
 static void test_origin_decides_as_receivers(void **state)
 {
-        Journal *rx = store_open(NULL);
+        SyncStore *rx = store_open(NULL);
         Entry e[2] = { mk(ENTRY_ITEM_WITHDRAW, NULL, "X1"), mk(ENTRY_ITEM_UPDATE, NULL, "X1") };
         ExchangeResult res[8];
         VersionVector vv;
@@ -416,21 +416,20 @@ static void test_origin_decides_as_receivers(void **state)
 
         base_items();
         strcpy(e[0].actor, "intruder");
-        assert_int_equal(journal_append(j, d1->signer, &test_trust, &d1->clock, 3000, e, 2,
-                                        JOURNAL_APPEND_FOLD | JOURNAL_APPEND_REFUSE_UNAUTHORIZED),
+        assert_int_equal(sync_store_append(j, d1->signer, &test_trust, &d1->clock, 3000, e, 2,
+                                           SYNC_APPEND_REFUSE_UNAUTHORIZED),
                          -EACCES);
         assert_int_equal(q_int(j, "SELECT count(*) FROM journal;"), 3);
-        assert_int_equal(
-                journal_append(j, d1->signer, &test_trust, &d1->clock, 3000, e, 2, JOURNAL_APPEND_FOLD), 5);
+        assert_int_equal(sync_store_append(j, d1->signer, &test_trust, &d1->clock, 3000, e, 2, 0), 5);
         assert_int_equal(q_int(j, "SELECT withdrawn FROM item WHERE barcode = 'X1';"), 0);
         assert_int_equal(n_exc(j, EXC_QUARANTINED), 1);
         assert_int_equal(q_int(j, "SELECT count(*) FROM quarantine WHERE reason = 8;"), 1);
         /* A receiver reaches the same state. */
-        assert_int_equal(version_vector_get(rx, &vv), 0);
-        assert_int_equal(exchange_batch_build(j, &vv, 0, 0, &batch), 0);
+        assert_int_equal(version_vector_get(sync_store_journal(rx), &vv), 0);
+        assert_int_equal(exchange_batch_build(sync_store_journal(j), &vv, 0, 0, &batch), 0);
         version_vector_done(&vv);
         hlc_init(&clock, 0);
-        assert_int_equal(exchange_apply(rx, &test_trust, &clock, 10000, &batch, res), 4);
+        assert_int_equal(sync_store_apply(rx, &test_trust, &clock, 10000, &batch, res), 4);
         digest_of(j, a);
         digest_of(rx, b);
         assert_memory_equal(a, b, 32);
@@ -446,7 +445,7 @@ static void test_late_block_refolds_items(void **state)
         put(j, d1, 2000, mk_due(ENTRY_CHECKOUT, "P1", "X1", 8 * DAY));
         put(j, d1, 2100, mk_due(ENTRY_CHECKOUT, "P1", "X2", 8 * DAY));
         assert_int_equal(n_exc(j, EXC_PATRON_BLOCKED_OVERRIDE), 0);
-        assert_int_equal(db_exec(journal_db(j),
+        assert_int_equal(db_exec(sync_store_db(j),
                                  "CREATE TEMP TABLE rewrites (tbl TEXT NOT NULL);"
                                  "CREATE TEMP TRIGGER item_rewritten AFTER DELETE ON main.item"
                                  "  BEGIN INSERT INTO rewrites VALUES ('item'); END;"

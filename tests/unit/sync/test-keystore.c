@@ -20,7 +20,7 @@
 
 static char *dir;
 static char path[512];
-static Journal *j;
+static SyncStore *j;
 static KeyStore *ks;
 
 static int setup(void **state)
@@ -32,7 +32,7 @@ static int setup(void **state)
         j = store_open(path);
         assert_int_equal(secret_new(KEYSTORE_DB_KEY_SIZE, &dbkey), 0);
         randombytes_buf(dbkey->bytes, dbkey->size);
-        assert_int_equal(keystore_open(journal_db(j), dbkey, &ks), 0);
+        assert_int_equal(keystore_open(sync_store_db(j), dbkey, &ks), 0);
         secret_free(dbkey);
         return 0;
 }
@@ -82,7 +82,7 @@ static void test_wrap_for_recipient(void **state)
         uint8_t id[ENTRY_KEY_ID_SIZE], sealed[KEYSTORE_SEALED_SIZE], pk[32];
         Secret *sk, *k1 = NULL, *k2 = NULL;
         KeyStore *other;
-        Journal *j2;
+        SyncStore *j2;
         Secret *dbkey2;
         char p2[600];
 
@@ -95,7 +95,7 @@ static void test_wrap_for_recipient(void **state)
         j2 = store_open(p2);
         assert_int_equal(secret_new(KEYSTORE_DB_KEY_SIZE, &dbkey2), 0);
         randombytes_buf(dbkey2->bytes, dbkey2->size);
-        assert_int_equal(keystore_open(journal_db(j2), dbkey2, &other), 0);
+        assert_int_equal(keystore_open(sync_store_db(j2), dbkey2, &other), 0);
         assert_int_equal(keystore_import(other, id, sealed, pk, sk), 0);
         assert_int_equal(keystore_get(ks, id, &k1), 0);
         assert_int_equal(keystore_get(other, id, &k2), 0);
@@ -184,12 +184,13 @@ static void test_crypto_shredding(void **state)
         assert_int_equal(keystore_get(ks, id, &pt), -ENOKEY);
         assert_int_equal(q_int(j, "SELECT count(*) FROM patron_key WHERE wrapped IS NOT NULL;"), 0);
         /* ...and the chain over it still verifies. */
-        assert_int_equal(journal_verify_chain(j, d->signer->origin, d->signer->pk, NULL), 9);
+        assert_int_equal(journal_verify_chain(sync_store_journal(j), d->signer->origin, d->signer->pk, NULL),
+                         9);
         /* The stub is linked to nothing: no loan, hold, account, payment
          * or visit names it. A re-fold from the journal gives the same. */
         for (int pass = 0; pass < 2; pass++) {
                 if (pass == 1)
-                        assert_int_equal(fold_rebuild(j), 9);
+                        assert_int_equal(sync_store_rebuild(j), 9);
                 assert_int_equal(keystore_read_patron_field(ks, "P1", PATRON_FIELD_NAME, &pt), -ENOKEY);
                 assert_int_equal(q_int(j, "SELECT erased FROM patron WHERE id = 'P1';"), 1);
                 assert_int_equal(q_int(j,
@@ -253,7 +254,7 @@ static void test_tombstone_before_import(void **state)
         uint8_t id[ENTRY_KEY_ID_SIZE], sealed[KEYSTORE_SEALED_SIZE], pk[32], ct[256];
         Secret *sk, *pt = NULL, *dbkey;
         KeyStore *ks2;
-        Journal *j2;
+        SyncStore *j2;
         Batch b;
         VersionVector vv;
         ExchangeResult res[4];
@@ -271,12 +272,12 @@ static void test_tombstone_before_import(void **state)
         j2 = store_open(p2);
         assert_int_equal(secret_new(KEYSTORE_DB_KEY_SIZE, &dbkey), 0);
         randombytes_buf(dbkey->bytes, dbkey->size);
-        assert_int_equal(keystore_open(journal_db(j2), dbkey, &ks2), 0);
-        assert_int_equal(version_vector_get(j2, &vv), 0);
-        assert_int_equal(exchange_batch_build(j, &vv, 0, 0, &b), 0);
+        assert_int_equal(keystore_open(sync_store_db(j2), dbkey, &ks2), 0);
+        assert_int_equal(version_vector_get(sync_store_journal(j2), &vv), 0);
+        assert_int_equal(exchange_batch_build(sync_store_journal(j), &vv, 0, 0, &b), 0);
         version_vector_done(&vv);
         hlc_init(&clock, 0);
-        assert_int_equal(exchange_apply(j2, &test_trust, &clock, 10000, &b, res), 2);
+        assert_int_equal(sync_store_apply(j2, &test_trust, &clock, 10000, &b, res), 2);
         /* The key arrives afterwards: refused, forever. */
         assert_int_equal(keystore_import(ks2, id, sealed, pk, sk), -ENOKEY);
         assert_int_equal(keystore_get(ks2, id, &pt), -ENOKEY);
