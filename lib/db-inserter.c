@@ -96,9 +96,11 @@ int db_inserter_run(DbInserter *ins, size_t n, DbBindRow bind, const void *userd
                 r = statement_for(ins, k, &st);
                 if (r < 0)
                         return r;
-                for (size_t row = 0; row < rows; row++)
-                        bind(st, (int)row * ins->cols + 1, at + row, userdata);
-                r = db_step(st);
+                r = 0;
+                for (size_t row = 0; row < rows && r >= 0; row++)
+                        r = bind(st, (int)row * ins->cols + 1, at + row, userdata);
+                if (r >= 0)
+                        r = db_step(st);
                 sqlite3_reset(st);
                 sqlite3_clear_bindings(st);
                 if (r < 0)

@@ -18,9 +18,11 @@
 typedef struct DbInserter DbInserter;
 
 /* Binds row `row` of a db_inserter_run() call: its first column is
- * parameter first_param, the next first_param + 1, and so on. Values bound
- * with SQLITE_STATIC must stay valid until db_inserter_run() returns. */
-typedef void (*DbBindRow)(sqlite3_stmt *st, int first_param, size_t row, const void *userdata);
+ * parameter first_param, the next first_param + 1, and so on (through the
+ * checked db_bind_* helpers). Values bound with SQLITE_STATIC must stay
+ * valid until db_inserter_run() returns. Returns 0 or -errno, which ends
+ * the run. */
+typedef int (*DbBindRow)(sqlite3_stmt *st, int first_param, size_t row, const void *userdata);
 
 /* insert is the statement up to VALUES: "INSERT INTO t (a, b)",
  * "INSERT OR IGNORE INTO t", ...; each row has cols parameters. Returns 0

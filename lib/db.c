@@ -264,12 +264,16 @@ int db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t size)
         assert_return(st && (p || size == 0), -EINVAL);
         if (size > INT_MAX)
                 return -E2BIG;
-        return errno_from_sqlite(sqlite3_bind_blob(st, idx, p ? p : "", (int)size, SQLITE_STATIC));
+        if (!p)
+                return errno_from_sqlite(sqlite3_bind_null(st, idx));
+        return errno_from_sqlite(sqlite3_bind_blob(st, idx, p, (int)size, SQLITE_STATIC));
 }
 
 int db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
-        assert_return(st && s, -EINVAL);
+        assert_return(st, -EINVAL);
+        if (!s)
+                return errno_from_sqlite(sqlite3_bind_null(st, idx));
         return errno_from_sqlite(sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC));
 }
 

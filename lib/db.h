@@ -57,8 +57,9 @@ int db_step(sqlite3_stmt *stmt);
 /* Bind parameter idx (1-based), checked: a bind can fail (out of memory for
  * a copied value, an index out of range), and an unchecked failure leaves
  * NULL bound, which silently matches no row. Values are bound
- * SQLITE_STATIC: they must stay valid until the statement is reset. Return
- * 0 or -errno (errno_from_sqlite). */
+ * SQLITE_STATIC: they must stay valid until the statement is reset. A NULL
+ * blob or text binds SQL NULL (a non-NULL blob of size 0 is an empty blob).
+ * Return 0 or -errno (errno_from_sqlite). */
 int db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t size);
 int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 int db_bind_int64(sqlite3_stmt *st, int idx, int64_t v);

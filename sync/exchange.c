@@ -39,8 +39,7 @@ int version_vector_get(Journal *j, VersionVector *ret)
         int r;
 
         assert_return(j && ret, -EINVAL);
-        r = errno_from_sqlite(
-                sqlite3_prepare_v2(j->db, "SELECT origin, seq FROM vv ORDER BY origin;", -1, &st, NULL));
+        r = db_prepare(j->db, "SELECT origin, seq FROM vv ORDER BY origin;", &st);
         if (r < 0)
                 return r;
         while ((r = db_step(st)) == 1) {
@@ -365,9 +364,11 @@ static int drain_pending(Apply *a, const uint8_t *origin, uint64_t *tip_seq, uin
                 size_t size;
                 uint8_t hash[ENTRY_HASH_SIZE];
 
-                sqlite3_bind_blob(a->pend_get, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(a->pend_get, 2, (int64_t)*tip_seq + 1);
-                r = db_step(a->pend_get);
+                r = db_bind_blob(a->pend_get, 1, origin, ENTRY_ORIGIN_SIZE);
+                if (r >= 0)
+                        r = db_bind_int64(a->pend_get, 2, (int64_t)*tip_seq + 1);
+                if (r >= 0)
+                        r = db_step(a->pend_get);
                 if (r <= 0)
                         break;
                 bytes = sqlite3_column_blob(a->pend_get, 0);
@@ -400,9 +401,11 @@ static int drain_pending(Apply *a, const uint8_t *origin, uint64_t *tip_seq, uin
         sqlite3_reset(a->pend_get);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(a->pend_del, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(a->pend_del, 2, (int64_t)*tip_seq + 1);
-        r = db_step(a->pend_del);
+        r = db_bind_blob(a->pend_del, 1, origin, ENTRY_ORIGIN_SIZE);
+        if (r >= 0)
+                r = db_bind_int64(a->pend_del, 2, (int64_t)*tip_seq + 1);
+        if (r >= 0)
+                r = db_step(a->pend_del);
         sqlite3_reset(a->pend_del);
         return r < 0 ? r : 0;
 }
@@ -515,15 +518,18 @@ static int apply_origin(Apply *a, const Batch *b, Item *items, const size_t *pos
                         continue;
                 }
                 /* A gap before it: hold it, authenticated, until filled. */
-                sqlite3_bind_blob(a->pend_put, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-                sqlite3_bind_int64(a->pend_put, 2, (int64_t)it->e.seq);
-                sqlite3_bind_blob(a->pend_put, 3, it->hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
-                sqlite3_bind_blob(a->pend_put, 4, be->bytes, (int)be->size, SQLITE_STATIC);
-                if (be->has_sig)
-                        sqlite3_bind_blob(a->pend_put, 5, be->sig, ENTRY_SIG_SIZE, SQLITE_STATIC);
-                else
-                        sqlite3_bind_null(a->pend_put, 5);
-                r = db_step(a->pend_put);
+                r = db_bind_blob(a->pend_put, 1, origin, ENTRY_ORIGIN_SIZE);
+                if (r >= 0)
+                        r = db_bind_int64(a->pend_put, 2, (int64_t)it->e.seq);
+                if (r >= 0)
+                        r = db_bind_blob(a->pend_put, 3, it->hash, ENTRY_HASH_SIZE);
+                if (r >= 0)
+                        r = db_bind_blob(a->pend_put, 4, be->bytes, be->size);
+                if (r >= 0)
+                        r = db_bind_blob(a->pend_put, 5, be->has_sig ? be->sig : NULL,
+                                         be->has_sig ? ENTRY_SIG_SIZE : 0);
+                if (r >= 0)
+                        r = db_step(a->pend_put);
                 sqlite3_reset(a->pend_put);
                 sqlite3_clear_bindings(a->pend_put);
                 if (r < 0)

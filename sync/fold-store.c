@@ -227,20 +227,17 @@ static const StateTable patron_tables[] = { T_PATRON, T_FIELD, T_ACCOUNT, T_PAYM
 static const StateTable item_tables[] = { T_ITEM, T_LOAN, T_HOLD, T_EXCEPTION };
 static const StateTable global_tables[] = { T_EXCEPTION };
 
-static void bind_value(sqlite3_stmt *st, int col, const Value *v)
+static int bind_value(sqlite3_stmt *st, int col, const Value *v)
 {
         switch (v->type) {
         case SQLITE_INTEGER:
-                sqlite3_bind_int64(st, col, v->i);
-                break;
+                return db_bind_int64(st, col, v->i);
         case SQLITE_TEXT:
-                sqlite3_bind_text(st, col, v->p, (int)v->len, SQLITE_STATIC);
-                break;
+                return db_bind_text(st, col, v->p);
         case SQLITE_BLOB:
-                sqlite3_bind_blob(st, col, v->p, (int)v->len, SQLITE_STATIC);
-                break;
+                return db_bind_blob(st, col, v->p, v->len);
         default:
-                sqlite3_bind_null(st, col);
+                return db_bind_null(st, col);
         }
 }
 
@@ -249,14 +246,16 @@ typedef struct BindRows {
         const RowRef *rows;
 } BindRows;
 
-static void bind_row(sqlite3_stmt *st, int c, size_t row, const void *userdata)
+static int bind_row(sqlite3_stmt *st, int c, size_t row, const void *userdata)
 {
         const BindRows *b = userdata;
         Value v[MAX_COLUMNS];
+        int r = 0;
 
         state_tables[b->t].row(&b->rows[row], v);
-        for (int i = 0; i < state_tables[b->t].cols; i++)
-                bind_value(st, c + i, &v[i]);
+        for (int i = 0; i < state_tables[b->t].cols && r >= 0; i++)
+                r = bind_value(st, c + i, &v[i]);
+        return r;
 }
 
 /* An order-independent digest of a set of rows: the row count and the sum
@@ -393,7 +392,9 @@ static int stored_digest(Writer *w, StateTable t, const char *key, RowsDigest *r
         int r;
 
         *ret = (RowsDigest){ 0 };
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        r = db_bind_text(st, 1, key);
+        if (r < 0)
+                return r;
         while ((r = db_step(st)) == 1) {
                 for (int i = 0; i < state_tables[t].cols; i++) {
                         v[i] = (Value){ .type = sqlite3_column_type(st, i) };
@@ -417,8 +418,9 @@ static int delete_rows(Writer *w, StateTable t, const char *key)
 {
         int r;
 
-        sqlite3_bind_text(w->delete[t], 1, key, -1, SQLITE_STATIC);
-        r = db_step(w->delete[t]);
+        r = db_bind_text(w->delete[t], 1, key);
+        if (r >= 0)
+                r = db_step(w->delete[t]);
         sqlite3_reset(w->delete[t]);
         sqlite3_clear_bindings(w->delete[t]);
         return r < 0 ? r : 0;
@@ -596,14 +598,17 @@ static int index_row_cmp(const void *a, const void *b)
         return (x->jid > y->jid) - (x->jid < y->jid);
 }
 
-static void bind_index_row(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static int bind_index_row(sqlite3_stmt *st, int c, size_t row, const void *rows)
 {
         const IndexRow *x = (const IndexRow *)rows + row;
+        int r;
 
-        sqlite3_bind_text(st, c, x->owner->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, c + 1, x->jid);
-        if (x->link)
-                sqlite3_bind_text(st, c + 2, x->link->id, -1, SQLITE_STATIC);
+        r = db_bind_text(st, c, x->owner->key);
+        if (r >= 0)
+                r = db_bind_int64(st, c + 1, x->jid);
+        if (r >= 0)
+                r = db_bind_text(st, c + 2, x->link ? x->link->id : NULL);
+        return r;
 }
 
 /* A patron_item row: a patron and an item one of whose entries names it. */
@@ -621,12 +626,15 @@ static int link_cmp(const void *a, const void *b)
         return (x->item->rank > y->item->rank) - (x->item->rank < y->item->rank);
 }
 
-static void bind_link(sqlite3_stmt *st, int c, size_t row, const void *links)
+static int bind_link(sqlite3_stmt *st, int c, size_t row, const void *links)
 {
         const Link *l = (const Link *)links + row;
+        int r;
 
-        sqlite3_bind_text(st, c, l->patron->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, c + 1, l->item->key + 2, -1, SQLITE_STATIC);
+        r = db_bind_text(st, c, l->patron->id);
+        if (r >= 0)
+                r = db_bind_text(st, c + 1, l->item->key + 2);
+        return r;
 }
 
 /* A rebuild's entity index, from what the fold saw instead of another pass

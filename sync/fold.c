@@ -910,8 +910,7 @@ int64_t fold_rebuild(Fold *fold)
                            "DELETE FROM exception;");
         if (r < 0)
                 goto out;
-        r = errno_from_sqlite(
-                sqlite3_prepare_v2(j->db, "SELECT hlc, origin, seq, id FROM journal;", -1, &st, NULL));
+        r = db_prepare(j->db, "SELECT hlc, origin, seq, id FROM journal;", &st);
         if (r < 0)
                 goto out;
         r = refs_add_rows(st, &refs);
@@ -960,7 +959,7 @@ int fold_digest(Journal *j, uint8_t ret[32])
                 _cleanup_stmt_ sqlite3_stmt *st = NULL;
                 uint8_t tag = (uint8_t)q;
 
-                r = errno_from_sqlite(sqlite3_prepare_v2(j->db, queries[q], -1, &st, NULL));
+                r = db_prepare(j->db, queries[q], &st);
                 if (r < 0)
                         return r;
                 crypto_generichash_update(&h, &tag, 1);

@@ -161,23 +161,31 @@ int journal_insert_locked(Journal *j, const Entry *e, const uint8_t *bytes, size
         int64_t id;
         int r;
 
-        sqlite3_bind_blob(j->insert, 1, e->origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(j->insert, 2, (int64_t)e->seq);
-        sqlite3_bind_int64(j->insert, 3, (int64_t)e->hlc);
-        sqlite3_bind_int(j->insert, 4, e->kind);
-        sqlite3_bind_blob(j->insert, 5, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
-        sqlite3_bind_blob(j->insert, 6, bytes, (int)size, SQLITE_STATIC);
-        if (sig)
-                sqlite3_bind_blob(j->insert, 7, sig, ENTRY_SIG_SIZE, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(j->insert, 7);
-        sqlite3_bind_int(j->insert, 8, refused);
         entry_entity_key(e, key, sizeof key);
-        sqlite3_bind_text(j->insert, 9, key, -1, SQLITE_STATIC);
-        if (!entry_kind_is_patron_scoped(e->kind) && ENTRY_HAS(e, BODY_PATRON))
-                sqlite3_bind_text(j->insert, 10, e->patron, -1, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(j->insert, 10);
+        r = db_bind_blob(j->insert, 1, e->origin, ENTRY_ORIGIN_SIZE);
+        if (r >= 0)
+                r = db_bind_int64(j->insert, 2, (int64_t)e->seq);
+        if (r >= 0)
+                r = db_bind_int64(j->insert, 3, (int64_t)e->hlc);
+        if (r >= 0)
+                r = db_bind_int64(j->insert, 4, e->kind);
+        if (r >= 0)
+                r = db_bind_blob(j->insert, 5, hash, ENTRY_HASH_SIZE);
+        if (r >= 0)
+                r = db_bind_blob(j->insert, 6, bytes, size);
+        if (r >= 0)
+                r = db_bind_blob(j->insert, 7, sig, sig ? ENTRY_SIG_SIZE : 0);
+        if (r >= 0)
+                r = db_bind_int64(j->insert, 8, refused);
+        if (r >= 0)
+                r = db_bind_text(j->insert, 9, key);
+        if (r >= 0)
+                r = db_bind_text(j->insert, 10,
+                                 !entry_kind_is_patron_scoped(e->kind) && ENTRY_HAS(e, BODY_PATRON)
+                                         ? e->patron
+                                         : NULL);
+        if (r < 0)
+                return r;
         r = run(j->insert);
         if (r < 0)
                 return r;
@@ -256,9 +264,15 @@ int journal_index(Journal *j)
 int journal_set_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t seq,
                     const uint8_t hash[ENTRY_HASH_SIZE])
 {
-        sqlite3_bind_blob(j->tip_set, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(j->tip_set, 2, (int64_t)seq);
-        sqlite3_bind_blob(j->tip_set, 3, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
+        int r;
+
+        r = db_bind_blob(j->tip_set, 1, origin, ENTRY_ORIGIN_SIZE);
+        if (r >= 0)
+                r = db_bind_int64(j->tip_set, 2, (int64_t)seq);
+        if (r >= 0)
+                r = db_bind_blob(j->tip_set, 3, hash, ENTRY_HASH_SIZE);
+        if (r < 0)
+                return r;
         return run(j->tip_set);
 }
 
@@ -268,7 +282,9 @@ int journal_tip(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_t *r
         int r;
 
         assert_return(j && origin && ret_seq && ret_hash, -EINVAL);
-        sqlite3_bind_blob(j->tip_get, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        r = db_bind_blob(j->tip_get, 1, origin, ENTRY_ORIGIN_SIZE);
+        if (r < 0)
+                return r;
         r = db_step(j->tip_get);
         if (r == 1) {
                 *ret_seq = (uint64_t)sqlite3_column_int64(j->tip_get, 0);
@@ -289,8 +305,11 @@ int journal_hash_at(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint64_
 {
         int r;
 
-        sqlite3_bind_blob(j->hash_at, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(j->hash_at, 2, (int64_t)seq);
+        r = db_bind_blob(j->hash_at, 1, origin, ENTRY_ORIGIN_SIZE);
+        if (r >= 0)
+                r = db_bind_int64(j->hash_at, 2, (int64_t)seq);
+        if (r < 0)
+                return r;
         r = db_step(j->hash_at);
         if (r == 1) {
                 if (sqlite3_column_bytes(j->hash_at, 0) != ENTRY_HASH_SIZE)
@@ -329,7 +348,9 @@ int journal_row_by_id(Journal *j, int64_t id, JournalRow *ret)
         int r;
 
         sqlite3_reset(j->by_id);
-        sqlite3_bind_int64(j->by_id, 1, id);
+        r = db_bind_int64(j->by_id, 1, id);
+        if (r < 0)
+                return r;
         r = db_step(j->by_id);
         if (r != 1)
                 return r;
@@ -349,15 +370,17 @@ int journal_read_range(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE], uint
         int r, n = 0;
 
         assert_return(j && origin && cb, -EINVAL);
-        r = errno_from_sqlite(
-                sqlite3_prepare_v2(j->db,
-                                   "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
-                                   "WHERE origin = ? AND seq >= ? ORDER BY seq;",
-                                   -1, &st, NULL));
+        r = db_prepare(j->db,
+                       "SELECT id, seq, hlc, hash, bytes, sig, refused FROM journal "
+                       "WHERE origin = ? AND seq >= ? ORDER BY seq;",
+                       &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (int64_t)MIN(from_seq, (uint64_t)INT64_MAX));
+        r = db_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE);
+        if (r >= 0)
+                r = db_bind_int64(st, 2, (int64_t)MIN(from_seq, (uint64_t)INT64_MAX));
+        if (r < 0)
+                return r;
         while ((max == 0 || (size_t)n < max) && (r = db_step(st)) == 1) {
                 JournalRow row = { .id = sqlite3_column_int64(st, 0) };
 
@@ -382,18 +405,19 @@ int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t
         int r;
 
         assert_return(j && hash, -EINVAL);
-        if (origin)
-                sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(st, 1);
-        sqlite3_bind_int64(st, 2, (int64_t)MIN(seq, (uint64_t)INT64_MAX));
-        sqlite3_bind_int64(st, 3, (int64_t)MIN(hlc, (uint64_t)INT64_MAX));
-        sqlite3_bind_blob(st, 4, hash, ENTRY_HASH_SIZE, SQLITE_STATIC);
-        sqlite3_bind_int(st, 5, reason);
-        if (bytes)
-                sqlite3_bind_blob(st, 6, bytes, (int)MIN(size, (size_t)ENTRY_MAX_SIZE), SQLITE_STATIC);
-        else
-                sqlite3_bind_null(st, 6);
+        r = db_bind_blob(st, 1, origin, origin ? ENTRY_ORIGIN_SIZE : 0);
+        if (r >= 0)
+                r = db_bind_int64(st, 2, (int64_t)MIN(seq, (uint64_t)INT64_MAX));
+        if (r >= 0)
+                r = db_bind_int64(st, 3, (int64_t)MIN(hlc, (uint64_t)INT64_MAX));
+        if (r >= 0)
+                r = db_bind_blob(st, 4, hash, ENTRY_HASH_SIZE);
+        if (r >= 0)
+                r = db_bind_int64(st, 5, reason);
+        if (r >= 0)
+                r = db_bind_blob(st, 6, bytes, bytes ? MIN(size, (size_t)ENTRY_MAX_SIZE) : 0);
+        if (r < 0)
+                return r;
         r = run(st);
         if (r < 0)
                 return r;
@@ -402,7 +426,9 @@ int journal_quarantine(Journal *j, const uint8_t *origin, uint64_t seq, uint64_t
         if (sqlite3_changes(j->db) == 0)
                 return 0;
         /* Rowids grow: everything older than the newest MAX goes. */
-        sqlite3_bind_int64(j->quarantine_trim, 1, sqlite3_last_insert_rowid(j->db) - JOURNAL_QUARANTINE_MAX);
+        r = db_bind_int64(j->quarantine_trim, 1, sqlite3_last_insert_rowid(j->db) - JOURNAL_QUARANTINE_MAX);
+        if (r < 0)
+                return r;
         return run(j->quarantine_trim);
 }
 
@@ -411,7 +437,7 @@ int64_t journal_quarantine_count(Journal *j)
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = errno_from_sqlite(sqlite3_prepare_v2(j->db, "SELECT count(*) FROM quarantine;", -1, &st, NULL));
+        r = db_prepare(j->db, "SELECT count(*) FROM quarantine;", &st);
         if (r < 0)
                 return r;
         r = db_step(st);
@@ -515,12 +541,13 @@ int64_t journal_verify_chain(Journal *j, const uint8_t origin[ENTRY_ORIGIN_SIZE]
         int r;
 
         assert_return(j && origin && pk, -EINVAL);
-        r = errno_from_sqlite(sqlite3_prepare_v2(
-                j->db, "SELECT seq, hash, bytes, sig FROM journal WHERE origin = ? ORDER BY seq;", -1, &st,
-                NULL));
+        r = db_prepare(j->db, "SELECT seq, hash, bytes, sig FROM journal WHERE origin = ? ORDER BY seq;",
+                       &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE, SQLITE_STATIC);
+        r = db_bind_blob(st, 1, origin, ENTRY_ORIGIN_SIZE);
+        if (r < 0)
+                return r;
         while ((r = db_step(st)) == 1) {
                 uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
                 const uint8_t *bytes = sqlite3_column_blob(st, 2);

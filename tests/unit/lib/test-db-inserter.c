@@ -27,14 +27,17 @@ typedef struct Row {
         char name[32];
 } Row;
 
-static void bind_row(sqlite3_stmt *st, int c, size_t row, const void *rows)
+static int bind_row(sqlite3_stmt *st, int c, size_t row, const void *rows)
 {
         const Row *x = (const Row *)rows + row;
+        int r;
 
-        sqlite3_bind_int64(st, c, x->k);
-        sqlite3_bind_text(st, c + 1, x->name, -1, SQLITE_STATIC);
-        if (x->k % 2 == 0)
-                sqlite3_bind_int64(st, c + 2, x->k / 2); /* odd rows leave it NULL */
+        r = db_bind_int64(st, c, x->k);
+        if (r >= 0)
+                r = db_bind_text(st, c + 1, x->name);
+        if (r >= 0 && x->k % 2 == 0)
+                r = db_bind_int64(st, c + 2, x->k / 2); /* odd rows leave it NULL */
+        return r;
 }
 
 static Row *rows_make(size_t n, int64_t from)
