@@ -138,7 +138,7 @@ static double fill(SyncStore *j, JournalSigner *s, Hlc *clock, uint64_t n, unsig
                 int64_t r;
                 for (unsigned i = 0; i < m; i++)
                         e[i] = history_entry(k + i, n_items, n_patrons);
-                r = sync_store_append(j, s, NULL, clock, ms + k / 100, e, m, 0);
+                r = sync_store_append(j, s, NULL, clock, ms + k / 100, e, m, SYNC_APPEND_NO_FOLD);
                 if (r < 0)
                         die("journal_append", (int)r);
         }
@@ -319,7 +319,7 @@ static double late_batch(SyncStore *j, JournalSigner *store_signer, unsigned n_p
         free(item_of);
         hlc_init(&clock, 0);
         hlc_init(&rclock, 0);
-        if (sync_store_append(scratch, late, NULL, &clock, T0 - DAY + rep, e, 1000, 0) < 0)
+        if (sync_store_append(scratch, late, NULL, &clock, T0 - DAY + rep, e, 1000, SYNC_APPEND_NO_FOLD) < 0)
                 die("late append", -EIO);
         if ((r = exchange_batch_build(sync_store_journal(scratch), &vv, 1000, 0, &b)) < 0 || b.n != 1000)
                 die("late batch", r < 0 ? r : -EIO);

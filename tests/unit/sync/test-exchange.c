@@ -401,7 +401,7 @@ static void test_tamper_unknown_origin(void **state)
         memset(origin, 0x66, sizeof origin);
         assert_int_equal(journal_signer_new(origin, NULL, &rogue), 0);
         hlc_init(&clock, 0);
-        assert_true(sync_store_append(src, rogue, NULL, &clock, NOW - 1000, e, 3, 0) > 0);
+        assert_true(sync_store_append(src, rogue, NULL, &clock, NOW - 1000, e, 3, SYNC_APPEND_NO_FOLD) > 0);
         build(src, dst, 0, &b);
         assert_int_equal(apply(dst, &b, &res), 0);
         assert_all(res, 0, 3, OUTCOME_QUARANTINED, QUARANTINE_UNKNOWN_DEVICE);
@@ -437,7 +437,8 @@ static void test_unauthorized_actor(void **state)
         ExchangeResult *res;
 
         strcpy(e[1].actor, "intruder");
-        assert_true(sync_store_append(src, d->signer, &test_trust, &d->clock, NOW - 1000, e, 3, 0) > 0);
+        assert_true(sync_store_append(src, d->signer, &test_trust, &d->clock, NOW - 1000, e, 3,
+                                      SYNC_APPEND_NO_FOLD) > 0);
         build(src, dst, 0, &b);
         assert_int_equal(apply(dst, &b, &res), 2);
         assert_int_equal(res[1].outcome, OUTCOME_QUARANTINED);

@@ -39,7 +39,8 @@ static void append_n(SyncStore *j, Desk *d, unsigned n, uint64_t ms)
                 snprintf(bc, sizeof bc, "B%u", i);
                 e[i] = mk(ENTRY_ITEM_ADD, NULL, bc);
         }
-        assert_true(sync_store_append(j, d->signer, &test_trust, &d->clock, ms, e, n, 0) > 0);
+        assert_true(sync_store_append(j, d->signer, &test_trust, &d->clock, ms, e, n, SYNC_APPEND_NO_FOLD) >
+                    0);
         /* Filled in by the append. */
         assert_memory_equal(e[0].origin, d->signer->origin, ENTRY_ORIGIN_SIZE);
         for (unsigned i = 1; i < n; i++) {
