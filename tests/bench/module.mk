@@ -5,4 +5,4 @@ $(eval $(call carrel_bench,tests/bench/bench-tls-ciphers,,carrelnet carrel,))
 # The mutual-TLS load client shared by the transport bench and the
 # 1k-connection integration test: built with `all`, never installed.
 $(eval $(call carrel_tool,tests/bench/carrel-httpload,tests/bench/carrel-httpload.c,carrelnet carrel,))
-$(eval $(call carrel_bench,tests/bench/bench-sync,,sync carrel,,))
+$(eval $(call carrel_bench,tests/bench/bench-sync,,sync carrel,libzstd,))

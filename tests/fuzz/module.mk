@@ -13,3 +13,4 @@ $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-volume-key,,volume carrel,))
 endif
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-signer-request,,carrelpki carrelnet carrel,))
 $(eval $(call carrel_fuzzer,tests/fuzz/fuzz-sync-entry,,sync carrel,))
+$(eval $(call carrel_fuzzer,tests/fuzz/fuzz-sync-wire,,sync carrel,libzstd))

@@ -7,3 +7,4 @@ $(eval $(call carrel_test,tests/unit/sync/test-entry,$(SYNC_TEST_HELPERS),sync c
 $(eval $(call carrel_test,tests/unit/sync/test-hlc,,sync carrel,,))
 $(eval $(call carrel_test,tests/unit/sync/test-journal,$(SYNC_TEST_HELPERS),sync carrel testutil,libcbor libsodium sqlite3,))
 $(eval $(call carrel_test,tests/unit/sync/test-keystore,$(SYNC_TEST_HELPERS),sync carrel testutil,libcbor libsodium sqlite3,))
+$(eval $(call carrel_test,tests/unit/sync/test-wire,$(SYNC_TEST_HELPERS),sync carrel testutil,libcbor libsodium libzstd sqlite3,))
