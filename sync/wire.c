@@ -157,8 +157,8 @@ int wire_batch_encode(const Batch *b, uint8_t **ret, size_t *ret_size)
                 r = actor_index(actors, &n_actors, e.actor, &s->actor);
                 if (r < 0)
                         return r;
-                put_entry_header(&head, e.origin, e.seq, e.hlc, (const uint8_t *)e.actor, strlen(e.actor), e.kind,
-                                 e.prev);
+                put_entry_header(&head, e.origin, e.seq, e.hlc, (const uint8_t *)e.actor, strlen(e.actor),
+                                 e.kind, e.prev);
                 if (head.failed || head.len > b->e[i].size || memcmp(head.p, b->e[i].bytes, head.len) != 0) {
                         free(head.p);
                         return head.failed ? -ENOMEM : -EINVAL;
@@ -263,8 +263,8 @@ static int decode_run(CborCursor *c, const Actor *actors, size_t n_actors, Batch
 
                 if (cbor_cursor_next(c) != CBOR_T_ARRAY || c->u != 5)
                         goto fail;
-                if (!next_uint(c, &delta) || delta > INT64_MAX - hlc || !next_uint(c, &actor) || actor >= n_actors ||
-                    !next_uint(c, &kind) || kind > UINT8_MAX)
+                if (!next_uint(c, &delta) || delta > INT64_MAX - hlc || !next_uint(c, &actor) ||
+                    actor >= n_actors || !next_uint(c, &kind) || kind > UINT8_MAX)
                         goto fail;
                 if (seq > INT64_MAX)
                         goto fail;

@@ -214,7 +214,8 @@ static void bench_wire(void)
                         randombytes_buf(e.key_id, sizeof e.key_id);
                         randombytes_buf(ct, sizeof ct); /* a 24-byte e-mail, sealed */
                         e.present |= (1u << BODY_KEY_ID) | (1u << BODY_FIELDS);
-                        e.fields[0] = (EntryField){ .id = PATRON_FIELD_EMAIL, .ct = ct, .ct_len = sizeof ct };
+                        e.fields[0] =
+                                (EntryField){ .id = PATRON_FIELD_EMAIL, .ct = ct, .ct_len = sizeof ct };
                         e.n_fields = 1;
                 }
                 r = sync_store_append(j, s, NULL, &clock, T0 + k, &e, 1, SYNC_APPEND_NO_FOLD);

@@ -28,7 +28,8 @@ static void check_batch(const uint8_t *data, size_t size)
                 if (wire_batch_decode(again, again_size, &c) < 0 || c.n != b.n)
                         abort();
                 for (size_t i = 0; i < b.n; i++)
-                        if (c.e[i].size != b.e[i].size || memcmp(c.e[i].bytes, b.e[i].bytes, b.e[i].size) != 0)
+                        if (c.e[i].size != b.e[i].size ||
+                            memcmp(c.e[i].bytes, b.e[i].bytes, b.e[i].size) != 0)
                                 abort();
         }
         free(again);

@@ -48,7 +48,7 @@ static void fill(Desk *d, unsigned n, unsigned per, uint64_t ms)
                 for (unsigned i = 0; i < m; i++) {
                         snprintf(bc, sizeof bc, "I%u", (k + i) % 97);
                         snprintf(pid, sizeof pid, "P%u", (k + i) % 31);
-                        e[i] = (k + i) % 3 == 0 ? mk(ENTRY_ITEM_ADD, NULL, bc)
+                        e[i] = (k + i) % 3 == 0   ? mk(ENTRY_ITEM_ADD, NULL, bc)
                                : (k + i) % 3 == 1 ? mk_due(ENTRY_CHECKOUT, pid, bc, ms + 14 * DAY)
                                                   : mk_field(ENTRY_PATRON_UPDATE, pid, PATRON_FIELD_EMAIL, 0,
                                                              (uint8_t)(k + i));
@@ -123,10 +123,12 @@ static void test_round_trip(void **state)
         digest_of(src, a);
         digest_of(dst, c);
         assert_memory_equal(a, c, 32);
-        assert_int_equal(journal_verify_chain(sync_store_journal(dst), d1->signer->origin, d1->signer->pk, NULL),
-                         600);
-        assert_int_equal(journal_verify_chain(sync_store_journal(dst), d2->signer->origin, d2->signer->pk, NULL),
-                         300);
+        assert_int_equal(
+                journal_verify_chain(sync_store_journal(dst), d1->signer->origin, d1->signer->pk, NULL),
+                600);
+        assert_int_equal(
+                journal_verify_chain(sync_store_journal(dst), d2->signer->origin, d2->signer->pk, NULL),
+                300);
         {
                 SyncStore *third = store_open(NULL);
                 for (unsigned rounds = 0;; rounds++) {
